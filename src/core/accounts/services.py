@@ -1,0 +1,12 @@
+from config.celery import enqueue_on_commit
+from core.accounts.models import User
+from core.accounts.tasks import send_coordinator_invitation
+
+
+def invite_coordinator(email: str, *, first_name: str = "", last_name: str = "") -> User:
+    """Create a coordinator of the current section; they set their password from an email."""
+    user = User.objects.create_user(
+        email, first_name=first_name, last_name=last_name, is_coordinator=True
+    )
+    enqueue_on_commit(send_coordinator_invitation, user.pk)
+    return user

@@ -1,0 +1,1 @@
+"""The matching engine: pure Python and OR-Tools, no Django (see DESIGN.md, Matching)."""

@@ -1,0 +1,114 @@
+"""Test setup: a real PostgreSQL with two sections, `lille` and `paris`, onboarded once."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+TEST_SECTIONS = {
+    "lille": dict(name="ESN Lille", city="Lille", country="FR", language="fr"),
+    "paris": dict(name="ESN Paris", city="Paris", country="FR", language="en"),
+}
+
+
+def coordinator_email(slug: str) -> str:
+    return f"coordinator@{slug}.example.org"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Onboard the test sections once per session (kept with --reuse-db)."""
+    from tenants.models import Section
+    from tenants.onboarding import SectionDetails, onboard_section
+
+    with django_db_blocker.unblock():
+        for slug, info in TEST_SECTIONS.items():
+            if not Section.objects.filter(schema_name=slug).exists():
+                onboard_section(
+                    SectionDetails(
+                        slug=slug,
+                        name=info["name"],
+                        city=info["city"],
+                        country=info["country"],
+                        coordinator_email=coordinator_email(slug),
+                        default_language=info["language"],
+                    )
+                )
+
+
+@pytest.fixture(autouse=True)
+def back_to_public_schema():
+    """Requests and fixtures switch the connection to a section; every test starts public."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Cached sections must not outlive the test transaction that changed them."""
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_in_process(request):
+    """Tasks run eagerly, in the test's transaction, except in the real-worker tests."""
+    from config.celery import app
+
+    if "celery_worker" in request.keywords:
+        yield
+        return
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def lille(db):
+    from tenants.models import Section
+
+    return Section.objects.get(schema_name="lille")
+
+
+@pytest.fixture
+def paris(db):
+    from tenants.models import Section
+
+    return Section.objects.get(schema_name="paris")
+
+
+@pytest.fixture
+def in_section():
+    """`with in_section(section):` runs the block in that section's schema."""
+    return lambda section: schema_context(section.schema_name)
+
+
+@pytest.fixture
+def public_client(db) -> Client:
+    return Client(HTTP_HOST="localhost")
+
+
+@pytest.fixture
+def lille_client(db) -> Client:
+    return Client(HTTP_HOST="lille.localhost")
+
+
+@pytest.fixture
+def paris_client(db) -> Client:
+    return Client(HTTP_HOST="paris.localhost")
+
+
+def pytest_collection_finish(session):
+    """Tests that need Redis are skipped without it, except in CI, where they must run."""
+    needs_redis = [item for item in session.items if "celery_worker" in item.keywords]
+    if not needs_redis or os.environ.get("REDIS_URL"):
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("CI must set REDIS_URL: the Celery worker tests cannot be skipped")
+    for item in needs_redis:
+        item.add_marker(pytest.mark.skip(reason="REDIS_URL is not set"))

@@ -1,0 +1,116 @@
+import re
+
+import pytest
+from django.core import mail
+
+from core.accounts.models import User
+from core.accounts.tasks import send_coordinator_invitation
+from tenants.onboarding import SectionDetails, onboard_section
+
+pytestmark = pytest.mark.django_db
+
+
+def invitation_link(message) -> str:
+    return re.search(r"https?://\S+/accounts/set-password/\S+/", message.body).group(0)
+
+
+@pytest.fixture
+def invited(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        section = onboard_section(
+            SectionDetails(
+                slug="nantes",
+                name="ESN Nantes",
+                city="Nantes",
+                country="FR",
+                coordinator_email="chloe@example.org",
+                default_language="fr",
+            )
+        )
+    [message] = mail.outbox
+    return section, message
+
+
+def test_invitation_is_in_the_sections_language_with_a_working_link(invited):
+    section, message = invited
+    assert "ESN Nantes" in message.subject
+    assert message.alternatives[0][1] == "text/html"
+    assert invitation_link(message).startswith(f"{section.portal_url}/accounts/set-password/")
+
+
+def test_the_link_sets_the_password_once_then_login_works(invited, client):
+    section, message = invited
+    path = invitation_link(message).split(section.portal_url, 1)[1]
+    client.defaults["HTTP_HOST"] = section.host
+
+    form_page = client.get(path, follow=True)
+    assert "Choose your password" in form_page.content.decode()
+    form_url = form_page.redirect_chain[-1][0]
+    weak = client.post(form_url, {"new_password1": "123", "new_password2": "123"})
+    assert weak.status_code == 200 and "errorlist" in weak.content.decode()
+    done = client.post(
+        form_url, {"new_password1": "s3cret-buddy!", "new_password2": "s3cret-buddy!"}
+    )
+    assert done.status_code == 302
+
+    assert client.login(email="chloe@example.org", password="s3cret-buddy!")
+    client.logout()
+    again = client.get(path, follow=True)
+    assert "This link has expired" in again.content.decode()
+
+
+def test_login_page_logs_a_coordinator_in(lille_client, lille, in_section):
+    with in_section(lille):
+        user = User.objects.get(email="coordinator@lille.example.org")
+        user.set_password("long-enough-pass")
+        user.save()
+    response = lille_client.post(
+        "/accounts/login/",
+        {"username": "COORDINATOR@lille.example.org", "password": "long-enough-pass"},
+    )
+    assert response.status_code == 302
+    assert "coordinator@lille.example.org" in lille_client.get("/").content.decode()
+
+
+def test_a_lille_account_cannot_log_in_on_paris(paris_client, lille, in_section):
+    with in_section(lille):
+        user = User.objects.get(email="coordinator@lille.example.org")
+        user.email = "only-in-lille@example.org"
+        user.set_password("long-enough-pass")
+        user.save()
+    response = paris_client.post(
+        "/accounts/login/",
+        {"username": "only-in-lille@example.org", "password": "long-enough-pass"},
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+
+
+def test_a_session_from_lille_is_worthless_on_paris(lille_client, lille, in_section):
+    with in_section(lille):
+        lille_client.force_login(User.objects.get(email="coordinator@lille.example.org"))
+    assert "signed in" in lille_client.get("/").content.decode()
+    lille_client.defaults["HTTP_HOST"] = "paris.localhost"
+    assert "signed in" not in lille_client.get("/").content.decode()
+
+
+def test_the_task_runs_in_the_section_it_was_sent_from(lille, paris, in_section):
+    """Both sections have a coordinator with the same id; the schema decides who gets mail."""
+    with in_section(lille):
+        lille_id = User.objects.get(email="coordinator@lille.example.org").pk
+    with in_section(paris):
+        assert User.objects.filter(pk=lille_id).exists()
+    with in_section(lille):
+        send_coordinator_invitation.delay(lille_id)
+    [message] = mail.outbox
+    assert message.to == ["coordinator@lille.example.org"]
+    assert "lille.localhost" in message.body
+
+
+def test_no_invitation_once_the_password_is_set(lille, in_section):
+    with in_section(lille):
+        user = User.objects.get(email="coordinator@lille.example.org")
+        user.set_password("long-enough-pass")
+        user.save()
+        send_coordinator_invitation.delay(user.pk)
+    assert mail.outbox == []
