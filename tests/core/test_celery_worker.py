@@ -1,6 +1,7 @@
 """A task crossing a real Redis broker to a real Celery worker process, in the right schema."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from config.celery import app as celery_app
 from core.accounts.models import User
 from core.accounts.tasks import send_coordinator_invitation
 
@@ -35,7 +37,8 @@ def worker(tmp_path):
     env = {
         **os.environ,
         "DATABASE_URL": database_url_for_worker(),
-        "EMAIL_URL": f"filemail://{outbox}",
+        # django-environ drops the path's first slash: "filemail:///" + "/tmp/..." stays absolute.
+        "EMAIL_URL": f"filemail:///{outbox}",
         "PYTHONPATH": str(PROJECT_DIR / "src"),
     }
     process = subprocess.Popen(
@@ -47,7 +50,8 @@ def worker(tmp_path):
             "config",
             "worker",
             "--pool=solo",
-            "--concurrency=1",
+            "-n",
+            f"{queue}@%h",
             "-Q",
             queue,
             "--without-gossip",
@@ -60,13 +64,26 @@ def worker(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    yield queue, outbox
-    process.terminate()
-    output = process.communicate(timeout=30)[0].decode()
+    try:
+        wait_until_ready(queue)
+        yield queue, outbox
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0].decode()
+        print(output)  # shown by pytest when the test fails
     assert "Traceback" not in output, output
 
 
-def wait_for_email(outbox: Path, timeout: float = 60) -> str:
+def wait_until_ready(name: str, timeout: float = 60) -> None:
+    """Redis drops messages sent to a queue nobody has declared yet: wait for the worker."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if celery_app.control.ping(destination=[f"{name}@{socket.gethostname()}"], timeout=0.5):
+            return
+    raise AssertionError("the worker did not start")
+
+
+def wait_for_email(outbox: Path, timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         files = list(outbox.iterdir())
