@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	cd src && ../$(BIN)/lint-imports ../pyproject.toml
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
 
 bench: install
 	$(BIN)/python tests/bench/bench_onboarding.py
