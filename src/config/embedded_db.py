@@ -29,7 +29,8 @@ def embedded_database_url(data_dir: Path, database: str = "postgres") -> str:
     """Start (or join) the embedded server and return its connection URL."""
     data_dir.mkdir(parents=True, exist_ok=True)
     runtime_dir = data_dir / "run"
-    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    runtime_dir.mkdir(exist_ok=True)
+    runtime_dir.chmod(0o700)  # platformdirs wants it private, whoever created it
     # platformdirs puts the server's lock file there; without it a warning is printed.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
 

@@ -102,8 +102,8 @@ def fill_to(count: int) -> None:
         onboard("replay")
 
 
-def migrate_all_sections(executor: str) -> float:
-    """Apply benchapp 0002 to every section in a fresh process; the time of the whole command."""
+def migrate_schemas_with_new_migration(*arguments: str) -> float:
+    """Run migrate_schemas on every section in a fresh process, with benchapp 0002 visible."""
     env = {
         **os.environ,
         "BENCH_MIGRATIONS": "v2",
@@ -116,39 +116,12 @@ def migrate_all_sections(executor: str) -> float:
         "migrate_schemas",
         "--tenant",
         "--noinput",
-        f"--executor={executor}",
         "-v",
         "0",
     ]
     started = time.perf_counter()
-    subprocess.run(command, env=env, check=True, cwd=PROJECT_DIR)
+    subprocess.run([*command, *arguments], env=env, check=True, cwd=PROJECT_DIR)
     return time.perf_counter() - started
-
-
-def roll_back_all_sections() -> None:
-    env = {
-        **os.environ,
-        "BENCH_MIGRATIONS": "v2",
-        "PYTHONPATH": f"{PROJECT_DIR / 'src'}:{BENCH_DIR}",
-    }
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "django",
-            "migrate_schemas",
-            "--tenant",
-            "--noinput",
-            "--executor=multiprocessing",
-            "benchapp",
-            "0001",
-            "-v",
-            "0",
-        ],
-        env=env,
-        check=True,
-        cwd=PROJECT_DIR,
-    )
 
 
 def main() -> None:
@@ -181,9 +154,9 @@ def main() -> None:
         )
 
     sections = Section.objects.count()
-    sequential = migrate_all_sections("standard")
-    roll_back_all_sections()
-    parallel = migrate_all_sections("multiprocessing")
+    sequential = migrate_schemas_with_new_migration("--executor=standard")
+    migrate_schemas_with_new_migration("--executor=multiprocessing", "benchapp", "0001")  # undo
+    parallel = migrate_schemas_with_new_migration("--executor=multiprocessing")
     print(f"\nOne new migration applied to all {sections} sections (whole command, s)")
     print(f"  sequential (standard executor):      {sequential:6.1f}")
     print(f"  parallel (multiprocessing executor): {parallel:6.1f}")
