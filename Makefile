@@ -36,7 +36,7 @@ lint: install
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
 
 bench: install
-	$(BIN)/python tests/bench/bench_onboarding.py
+	set -e; for bench in tests/bench/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench; done
 
 # With REDIS_URL set: the worker and the scheduler (run them as a non-root user).
 worker: install
