@@ -6,6 +6,7 @@ a default that runs on a laptop with nothing installed.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ SHARED_APPS = [
     "django.contrib.auth",
     "core.accounts",
     "django.contrib.sessions",
+    "axes",
     "django.contrib.admin",
     "django.contrib.messages",
     "django.contrib.staticfiles",
@@ -67,6 +69,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "core.accounts",
     "django.contrib.sessions",
+    "axes",
     "core",
     "matching",
 ]
@@ -75,8 +78,22 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 # Email is the login everywhere; public (platform admins) and every section have their
 # own user table, so a student exists only in the section where they registered.
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force: 5 failed logins for one email from one address lock it for 15 minutes.
+# Attempts are kept per section schema; nothing about them is logged.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOGOUT_REDIRECT_URL = "core:home"
 # Invitation links (set your password) stay valid a week.
 PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
@@ -99,6 +116,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -159,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.run_in_every_section",
         "schedule": crontab(hour=3, minute=17),
         "args": ("core.tasks.clear_expired_sessions",),
+    },
+    "erase-profiles-after-the-stay": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(hour=4, minute=7),
+        "args": ("core.tasks.anonymise_departed_profiles",),
     },
 }
 

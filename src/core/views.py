@@ -1,7 +1,191 @@
+"""The student portal on a section's subdomain. Views stay thin: services and selectors work."""
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import selectors, services
+from core.forms import DeleteAccountForm, ProfileForm, RegistrationForm, SpokenLanguageFormSet
+from core.models import AuditEvent, Profile, SectionSettings
+from core.throttling import attempts_exceeded
+
+REGISTRATIONS_PER_HOUR = 10
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The section's branded front page."""
-    return render(request, "core/home.html", {"section": request.section})
+    profile = _profile_of(request.user)
+    status = selectors.programme_status(profile) if profile else None
+    return render(
+        request,
+        "core/home.html",
+        {
+            "section": request.section,
+            "registration_open": SectionSettings.load().registration_open,
+            "profile": profile,
+            "status": status,
+        },
+    )
+
+
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html", {"notice": SectionSettings.load()})
+
+
+def register(request: HttpRequest, role: str) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("core:account")
+    section_settings = SectionSettings.load()
+    if not section_settings.registration_open:
+        return render(request, "core/registration_closed.html", status=403)
+    form = RegistrationForm(request.POST or None, role=role, initial={"language": get_language()})
+    languages = SpokenLanguageFormSet(request.POST or None, prefix="languages")
+    if request.method == "POST":
+        if attempts_exceeded(request, "register", REGISTRATIONS_PER_HOUR, 3600):
+            return render(request, "core/too_many_attempts.html", status=429)
+        if form.is_valid() and languages.is_valid():
+            profile = services.register_student(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                profile_fields=form.profile_fields(),
+                hobbies=list(form.cleaned_data["hobbies"]),
+                languages=languages.spoken_languages(),
+            )
+            login(request, profile.user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("core:registered")
+    return render(
+        request,
+        "core/register.html",
+        {"form": form, "languages": languages, "role": role, "notice": section_settings},
+    )
+
+
+def register_choice(request: HttpRequest) -> HttpResponse:
+    if not SectionSettings.load().registration_open:
+        return render(request, "core/registration_closed.html", status=403)
+    return render(request, "core/register_choice.html")
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    profile = services.verify_email(token)
+    if profile is None:
+        return render(request, "core/verify_failed.html", status=400)
+    messages.success(request, _("Thank you, your email is verified."))
+    return redirect("core:account" if request.user.is_authenticated else "accounts:login")
+
+
+def student_required(view):
+    """Only a logged-in student of this section; coordinators have no profile to show."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        profile = _profile_of(request.user)
+        if profile is None:
+            return redirect("core:home")
+        return view(request, profile, *args, **kwargs)
+
+    return wrapper
+
+
+@student_required
+def registered(request: HttpRequest, profile: Profile) -> HttpResponse:
+    return render(request, "core/registered.html", {"profile": profile})
+
+
+@student_required
+def account(request: HttpRequest, profile: Profile) -> HttpResponse:
+    return render(
+        request,
+        "core/account.html",
+        {"profile": profile, "status": selectors.programme_status(profile)},
+    )
+
+
+@student_required
+def edit_profile(request: HttpRequest, profile: Profile) -> HttpResponse:
+    user = request.user
+    initial = {"first_name": user.first_name, "last_name": user.last_name}
+    current_languages = [
+        {"language": spoken.language, "level": spoken.level} for spoken in profile.languages.all()
+    ]
+    form = ProfileForm(request.POST or None, instance=profile, role=profile.role, initial=initial)
+    languages = SpokenLanguageFormSet(
+        request.POST or None, prefix="languages", initial=current_languages
+    )
+    if request.method == "POST" and form.is_valid() and languages.is_valid():
+        services.update_profile(
+            # the form changed its instance in place while validating: start again from the row
+            Profile.objects.get(pk=profile.pk),
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            profile_fields=form.profile_fields(),
+            hobbies=list(form.cleaned_data["hobbies"]),
+            languages=languages.spoken_languages(),
+        )
+        messages.success(request, _("Your profile is saved."))
+        return redirect("core:account")
+    return render(request, "core/edit_profile.html", {"form": form, "languages": languages})
+
+
+@require_POST
+@student_required
+def resend_verification(request: HttpRequest, profile: Profile) -> HttpResponse:
+    services.resend_verification(profile)
+    messages.success(request, _("We sent you a new link. Check your inbox."))
+    return redirect("core:account")
+
+
+@require_POST
+@student_required
+def withdraw(request: HttpRequest, profile: Profile) -> HttpResponse:
+    services.withdraw(profile)
+    messages.success(request, _("You left the buddy programme. You can come back any time."))
+    return redirect("core:account")
+
+
+@require_POST
+@student_required
+def rejoin(request: HttpRequest, profile: Profile) -> HttpResponse:
+    services.rejoin(profile)
+    messages.success(request, _("Welcome back: you are in the buddy programme again."))
+    return redirect("core:account")
+
+
+@student_required
+def export_data(request: HttpRequest, profile: Profile) -> HttpResponse:
+    services.record_export(request.user)
+    body = json.dumps(selectors.personal_data(request.user), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"buddysystem-{request.section.slug}-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@student_required
+def delete_account(request: HttpRequest, profile: Profile) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.erase_student(user, action=AuditEvent.Action.ACCOUNT_DELETED)
+        messages.success(request, _("Your account and profile are deleted."))
+        return redirect("core:home")
+    return render(request, "core/delete_account.html", {"form": form})
+
+
+def _profile_of(user) -> Profile | None:
+    if not user.is_authenticated:
+        return None
+    return Profile.objects.filter(user=user).select_related("user").first()

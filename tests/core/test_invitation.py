@@ -53,8 +53,11 @@ def test_the_link_sets_the_password_once_then_login_works(invited, client):
     )
     assert done.status_code == 302
 
-    assert client.login(email="chloe@example.org", password="s3cret-buddy!")
-    client.logout()
+    logged_in = client.post(
+        "/accounts/login/", {"username": "chloe@example.org", "password": "s3cret-buddy!"}
+    )
+    assert logged_in.status_code == 302
+    client.post("/accounts/logout/")
     again = client.get(path, follow=True)
     assert "This link has expired" in again.content.decode()
 

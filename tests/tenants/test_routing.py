@@ -1,5 +1,7 @@
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tenants.models import Section
 
@@ -80,9 +82,10 @@ def test_section_lookups_are_cached(lille_client, django_assert_num_queries):
     lille_client.get("/")
     with django_assert_num_queries(0):
         lille_client.get("/healthz")
-    # The home page itself reads nothing but the (cached) section and its session.
-    with django_assert_num_queries(0):
+    with CaptureQueriesContext(connection) as queries:
         assert lille_client.get("/").status_code == 200
+    assert queries.captured_queries
+    assert not [q for q in queries.captured_queries if "tenants_domain" in q["sql"]]
 
 
 def test_section_urls_are_not_served_on_the_root_domain(public_client):

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from core.accounts import views
 from core.accounts.forms import EmailAuthenticationForm
 
 app_name = "accounts"
@@ -21,6 +22,8 @@ urlpatterns = [
         ),
         name="set_password",
     ),
+    path("password-reset/", views.password_reset, name="password_reset"),
+    path("password-reset/sent/", views.password_reset_sent, name="password_reset_sent"),
     path(
         "set-password/done/",
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_set.html"),

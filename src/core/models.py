@@ -1,0 +1,207 @@
+"""A section's programme participants and its settings (tenant schema)."""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from core.languages import SPOKEN_LANGUAGES, LanguageLevel
+
+DEFAULT_PRIVACY_NOTICE = _(
+    "We keep your profile to find you a buddy and to run the programme. Coordinators of this "
+    "section see it; your buddy sees your name, email and the contact handles you choose to "
+    "share, once a coordinator confirms your pair. You can download or delete your data at "
+    "any time from your account. Profiles are erased some months after the end of the stay."
+)
+
+
+class SectionSettings(models.Model):
+    """The section's own choices about its programme; one row per section schema."""
+
+    registration_open = models.BooleanField(_("registration open"), default=True)
+    anonymise_after_months = models.PositiveSmallIntegerField(
+        _("erase profiles this many months after departure"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+    )
+    privacy_notice = models.TextField(_("privacy notice"), default=DEFAULT_PRIVACY_NOTICE)
+    privacy_notice_version = models.CharField(_("privacy notice version"), max_length=20, default="1")
+
+    class Meta:
+        verbose_name = _("section settings")
+
+    def __str__(self) -> str:
+        return "section settings"
+
+    @classmethod
+    def load(cls) -> "SectionSettings":
+        settings_row, _created = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+class PlaceOfStudy(models.Model):
+    """An institution or campus of the section's city, managed by coordinators."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place of study")
+        verbose_name_plural = _("places of study")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Hobby(models.Model):
+    """A tag of the section's hobby and interest list."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("hobby")
+        verbose_name_plural = _("hobbies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    """A student taking part in the buddy programme, as incoming student or local buddy."""
+
+    class Role(models.TextChoices):
+        INCOMING = "incoming", _("Incoming international student")
+        BUDDY = "buddy", _("Local buddy")
+
+    class Gender(models.TextChoices):
+        WOMAN = "woman", _("Woman")
+        MAN = "man", _("Man")
+        NON_BINARY = "non_binary", _("Non-binary")
+        UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+    class BuddyGender(models.TextChoices):
+        ANY = "any", _("No preference")
+        SAME = "same", _("Same gender as me")
+
+    class StudyLevel(models.TextChoices):
+        BACHELOR = "bachelor", _("Bachelor")
+        MASTER = "master", _("Master")
+        DOCTORATE = "doctorate", _("Doctorate")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Taking part")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
+    language = models.CharField(
+        _("language for emails"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    birth_date = models.DateField(_("birth date"))
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender)
+    nationality = CountryField(_("nationality"))
+    place_of_study = models.ForeignKey(
+        PlaceOfStudy, on_delete=models.PROTECT, verbose_name=_("place of study")
+    )
+    faculty = models.CharField(_("faculty or field of study"), max_length=120)
+    study_level = models.CharField(_("study level"), max_length=10, choices=StudyLevel)
+    hobbies = models.ManyToManyField(Hobby, blank=True, verbose_name=_("hobbies and interests"))
+    preferred_buddy_gender = models.CharField(
+        _("preferred buddy gender"), max_length=4, choices=BuddyGender, default=BuddyGender.ANY
+    )
+    about = models.TextField(_("about me"), max_length=1000, blank=True)
+    # incoming students
+    home_university = models.CharField(_("home university"), max_length=150, blank=True)
+    arrival_date = models.DateField(_("arrival date"), null=True, blank=True)
+    departure_date = models.DateField(_("departure date"), null=True, blank=True)
+    # local buddies
+    available_from = models.DateField(_("available from"), null=True, blank=True)
+    available_until = models.DateField(_("available until"), null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        _("how many incoming students I can take"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    # shared with the buddy once a pair is confirmed
+    phone = models.CharField(_("phone / WhatsApp"), max_length=40, blank=True)
+    instagram = models.CharField(_("Instagram"), max_length=60, blank=True)
+
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    consent_version = models.CharField(_("privacy notice version accepted"), max_length=20)
+    consented_at = models.DateTimeField(_("privacy notice accepted at"))
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["role", "status"], name="core_profile_role_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity__isnull=True) | models.Q(capacity__range=(1, 5)),
+                name="core_profile_capacity_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} #{self.pk}"
+
+    @property
+    def is_incoming(self) -> bool:
+        return self.role == self.Role.INCOMING
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def stay_ends(self) -> date | None:
+        """When the student's part in the programme ends: departure, or end of availability."""
+        return self.departure_date if self.is_incoming else self.available_until
+
+
+class ProfileLanguage(models.Model):
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="languages")
+    language = models.CharField(_("language"), max_length=8, choices=SPOKEN_LANGUAGES)
+    level = models.CharField(_("level"), max_length=12, choices=LanguageLevel)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "language"], name="core_profile_language_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language} ({self.level})"
+
+
+class AuditEvent(models.Model):
+    """Something that happened to the programme's data, without personal data in it."""
+
+    class Action(models.TextChoices):
+        ACCOUNT_DELETED = "account_deleted", _("Account deleted by the student")
+        PROFILE_ANONYMISED = "profile_anonymised", _("Profile erased after the stay")
+        DATA_EXPORTED = "data_exported", _("Personal data downloaded by the student")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(_("action"), max_length=40, choices=Action)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
