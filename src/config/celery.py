@@ -20,4 +20,5 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
     may have been switched back to public (onboarding does that).
     """
     headers = {"_schema_name": connection.schema_name}
-    transaction.on_commit(partial(task.apply_async, args, kwargs, headers=headers))
+    # robust: once the data is committed, a broker hiccup must not turn the request into an error.
+    transaction.on_commit(partial(task.apply_async, args, kwargs, headers=headers), robust=True)

@@ -37,10 +37,20 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = (
-            "birth_date", "gender", "nationality", "place_of_study", "faculty", "study_level",
-            "hobbies", "preferred_buddy_gender", "about",
-            *INCOMING_FIELDS, *BUDDY_FIELDS,
-            "phone", "instagram", "language",
+            "birth_date",
+            "gender",
+            "nationality",
+            "place_of_study",
+            "faculty",
+            "study_level",
+            "hobbies",
+            "preferred_buddy_gender",
+            "about",
+            *INCOMING_FIELDS,
+            *BUDDY_FIELDS,
+            "phone",
+            "instagram",
+            "language",
         )
         widgets = {
             "birth_date": DateInput(),
@@ -100,7 +110,9 @@ class ProfileForm(forms.ModelForm):
             self.add_error("departure_date", _("Your departure must come after your arrival."))
         start, end = cleaned.get("available_from"), cleaned.get("available_until")
         if start and end and end < start:
-            self.add_error("available_until", _("The end of your availability must come after its start."))
+            self.add_error(
+                "available_until", _("The end of your availability must come after its start.")
+            )
         if end and end < timezone.localdate():
             self.add_error("available_until", _("This date is already over."))
         return cleaned
@@ -113,10 +125,14 @@ class ProfileForm(forms.ModelForm):
 class RegistrationForm(ProfileForm):
     email = forms.EmailField(label=_("Email"), max_length=254)
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     consent = forms.BooleanField(
-        label=_("I have read the privacy notice and agree that my profile is used to find me a buddy.")
+        label=_(
+            "I have read the privacy notice and agree that my profile is used to find me a buddy."
+        )
     )
 
     field_order = ("first_name", "last_name", "email", "password")

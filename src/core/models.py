@@ -28,7 +28,9 @@ class SectionSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(36)],
     )
     privacy_notice = models.TextField(_("privacy notice"), default=DEFAULT_PRIVACY_NOTICE)
-    privacy_notice_version = models.CharField(_("privacy notice version"), max_length=20, default="1")
+    privacy_notice_version = models.CharField(
+        _("privacy notice version"), max_length=20, default="1"
+    )
 
     class Meta:
         verbose_name = _("section settings")
@@ -178,7 +180,9 @@ class ProfileLanguage(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["profile", "language"], name="core_profile_language_once")
+            models.UniqueConstraint(
+                fields=["profile", "language"], name="core_profile_language_once"
+            )
         ]
 
     def __str__(self) -> str:

@@ -84,7 +84,9 @@ def verify_email(token: str) -> Profile | None:
     if signed is None:
         return None
     user_id, email = signed
-    profile = Profile.objects.filter(user_id=user_id, user__email=email).select_related("user").first()
+    profile = (
+        Profile.objects.filter(user_id=user_id, user__email=email).select_related("user").first()
+    )
     if profile is not None and profile.email_verified_at is None:
         profile.email_verified_at = timezone.now()
         profile.save(update_fields=["email_verified_at"])
