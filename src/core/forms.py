@@ -179,6 +179,10 @@ class SpokenLanguageForm(forms.Form):
 
 
 class BaseSpokenLanguageFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index: int) -> dict:
+        # Every row is read, also one left as it was shown: an unchanged row is still spoken.
+        return {**super().get_form_kwargs(index), "empty_permitted": False}
+
     def clean(self) -> None:
         if any(self.errors):
             return
