@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Compiled translations (git-ignored), rebuilt when their catalogue changes.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard src/locale/*/LC_MESSAGES/django.po))
 
-.PHONY: install run test lint bench worker beat migrate clean-data
+.PHONY: install run test lint bench worker beat migrate messages clean-data
 
 # Reinstalled when the dependencies or their pinned versions change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -13,7 +15,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(MO_FILES)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Refresh the catalogues after changing texts (needs GNU gettext's xgettext), then translate.
+messages: install
+	$(BIN)/python manage.py makemessages -l fr --no-location -i ".venv/*" -i "tests/*" -i ".data/*" -i "src/matching/engine/*"
 
 # Serves the platform with the demo sections on http://localhost:8000 (embedded database
 # unless DATABASE_URL is set; Celery tasks run in-process unless REDIS_URL is set).

@@ -1,4 +1,5 @@
-"""Demo data for `make run`: two sections with a coordinator each, and a platform admin.
+"""Demo data for `make run`: two sections with a coordinator and students each, and a
+platform admin.
 
 Seeding is idempotent: what exists is left as it is, so running it twice changes nothing.
 """
@@ -10,6 +11,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
+from core.demo_students import seed_demo_students
 from tenants.models import Section, site_url
 from tenants.onboarding import SectionDetails, onboard_section
 
@@ -57,5 +59,7 @@ def seed_demo(sections: tuple[SectionDetails, ...] = DEMO_SECTIONS) -> list[Demo
                     coordinator = User.objects.get(email=details.coordinator_email)
                     coordinator.set_password(DEMO_PASSWORD)
                     coordinator.save(update_fields=["password"])
+        with schema_context(section.schema_name):
+            seed_demo_students(section.city, f"{section.schema_name}.example.org")
         logins.append(DemoLogin(url=f"{section.portal_url}/", email=details.coordinator_email))
     return logins

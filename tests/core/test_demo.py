@@ -1,9 +1,12 @@
+from collections import Counter
+
 import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
 from core.demo import DEMO_PASSWORD, seed_demo
+from core.models import Profile
 from schema_catalog import schema_names
 from tenants.models import Domain, Section
 from tenants.onboarding import SectionDetails
@@ -42,6 +45,9 @@ def test_seeding_twice_changes_nothing():
     assert {"demoa", "demob"} <= {row[0] for row in first[0]}
     with schema_context("demoa"):
         assert User.objects.get(email="a@x.org").check_password(DEMO_PASSWORD)
+        roles = Counter(Profile.objects.values_list("role", flat=True))
+        assert roles["incoming"] >= 12 and roles["buddy"] >= 12
+        assert Profile.objects.filter(place_of_study__name="Université de A").exists()
     seed_demo(DEMO)
     assert snapshot() == first
 

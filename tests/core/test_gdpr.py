@@ -1,0 +1,107 @@
+import json
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from core.accounts.models import User
+from core.models import AuditEvent, Profile, SectionSettings
+from factories import ProfileFactory
+from matching.models import Pair
+from tenants.tasks import run_in_every_section
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(lille, in_section):
+    with in_section(lille):
+        ana = ProfileFactory(user__email="ana@example.org", user__first_name="Ana")
+        lucas = ProfileFactory(buddy=True, user__email="lucas@example.org")
+        return Pair.objects.create(
+            incoming=ana, buddy=lucas, incoming_nationality="ES", confirmed_at=timezone.now()
+        )
+
+
+def client_for(section, profile, in_section) -> Client:
+    client = Client(HTTP_HOST=section.host)
+    client.cookies["django_language"] = "en"
+    with in_section(section):
+        client.force_login(profile.user)
+    return client
+
+
+def test_download_my_data_gives_all_of_mine_and_nothing_of_my_buddy(pair, lille, in_section):
+    client = client_for(lille, pair.incoming, in_section)
+    response = client.get("/account/export/")
+    assert response["Content-Type"].startswith("application/json")
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["account"]["email"] == "ana@example.org"
+    assert data["profile"]["home_university"] == "Universidad de Granada"
+    assert {"language": "es", "level": "fluent"} in data["profile"]["languages"]
+    assert data["profile"]["phone"] == "+34 600 000 000"
+    assert len(data["pairs"]) == 1
+    assert "lucas" not in response.content.decode()
+    with in_section(lille):
+        assert AuditEvent.objects.filter(action="data_exported").count() == 1
+
+
+def test_deleting_my_account_needs_my_password(pair, lille, in_section):
+    client = client_for(lille, pair.incoming, in_section)
+    response = client.post("/account/delete/", {"password": "wrong"})
+    assert response.status_code == 200
+    assert "This is not your password" in response.content.decode()
+    with in_section(lille):
+        assert User.objects.filter(email="ana@example.org").exists()
+
+
+def test_deleting_my_account_erases_me_and_keeps_the_pair_anonymously(pair, lille, in_section):
+    client = client_for(lille, pair.incoming, in_section)
+    response = client.post("/account/delete/", {"password": "long-enough-pass"}, follow=True)
+    assert "Your account and profile are deleted" in response.content.decode()
+    assert client.get("/account/").status_code == 302  # logged out
+    with in_section(lille):
+        assert not User.objects.filter(email="ana@example.org").exists()
+        assert not Profile.objects.filter(pk=pair.incoming_id).exists()
+        pair.refresh_from_db()
+        assert pair.incoming is None and pair.buddy is not None
+        assert pair.incoming_nationality == "ES"
+        assert pair.ended_at is not None
+        event = AuditEvent.objects.get(action="account_deleted")
+        assert event.actor is None
+        assert event.details == {"role": "incoming"}
+
+
+def test_profiles_are_erased_months_after_the_stay_as_each_section_decides(
+    lille, paris, in_section
+):
+    today = timezone.localdate()
+    with in_section(lille):  # default: 6 months
+        gone = ProfileFactory(
+            arrival_date=today - timedelta(days=400), departure_date=today - timedelta(days=200)
+        )
+        stays = ProfileFactory(
+            arrival_date=today - timedelta(days=300), departure_date=today - timedelta(days=150)
+        )
+        old_buddy = ProfileFactory(
+            buddy=True,
+            available_from=today - timedelta(days=500),
+            available_until=today - timedelta(days=250),
+        )
+    with in_section(paris):
+        SectionSettings.objects.update_or_create(pk=1, defaults={"anonymise_after_months": 3})
+        also_gone = ProfileFactory(
+            arrival_date=today - timedelta(days=300), departure_date=today - timedelta(days=150)
+        )
+
+    run_in_every_section("core.tasks.anonymise_departed_profiles")
+    run_in_every_section("core.tasks.anonymise_departed_profiles")  # twice changes nothing
+
+    with in_section(lille):
+        assert list(Profile.objects.values_list("pk", flat=True)) == [stays.pk]
+        assert not User.objects.filter(pk__in=[gone.user_id, old_buddy.user_id]).exists()
+        assert AuditEvent.objects.filter(action="profile_anonymised").count() == 2
+    with in_section(paris):
+        assert not Profile.objects.filter(pk=also_gone.pk).exists()
