@@ -111,3 +111,16 @@ def test_section_list_leaves_out_public_and_inactive(lille, paris):
 
     Section.objects.filter(pk=paris.pk).update(is_active=False)
     assert active_sections_by_country() == [("France", [lille])]
+
+
+def test_the_language_switcher_lists_the_sections_language_first(lille_client, paris_client):
+    lille_page = lille_client.get("/").content.decode()
+    assert lille_page.index('value="fr"') < lille_page.index('value="en"')
+    paris_page = paris_client.get("/").content.decode()
+    assert paris_page.index('value="en"') < paris_page.index('value="fr"')
+
+
+def test_switching_language_is_remembered(lille_client):
+    response = lille_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in lille_client.get("/").content.decode()
