@@ -126,3 +126,15 @@ def test_every_page_renders_in_both_languages(language, lille, in_section):
         assert f'<html lang="{language}">' in page, path
         if language == "fr":
             assert english_texts_left_in(page) == [], path
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "date"), [("en", "May 17, 2003"), ("fr", "17 mai 2003")])
+def test_dates_are_written_the_way_of_each_language(language, date, lille, in_section):
+    with in_section(lille):
+        student = ProfileFactory(birth_date="2003-05-17")
+    client = Client(HTTP_HOST=lille.host)
+    client.cookies["django_language"] = language
+    with in_section(lille):
+        client.force_login(student.user)
+    assert date in client.get("/account/").content.decode()

@@ -42,6 +42,8 @@ class SectionMiddleware(TenantMainMiddleware):
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
         self._serve_public_site(request)
+        # Answered before the language middleware runs: choose the visitor's language here.
+        activate_visitor_language(request)
         return render(
             request,
             "tenants/section_not_found.html",
@@ -59,16 +61,19 @@ class SectionMiddleware(TenantMainMiddleware):
 
 
 class SectionLanguageMiddleware(LocaleMiddleware):
-    """The language chosen by the visitor, else the section's default, else the browser's."""
-
     def process_request(self, request: HttpRequest) -> None:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        section = getattr(request, "section", None)
-        if chosen in dict(settings.LANGUAGES):
-            language = chosen
-        elif section is not None:
-            language = section.default_language
-        else:
-            language = translation.get_language_from_request(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
+        activate_visitor_language(request)
+
+
+def activate_visitor_language(request: HttpRequest) -> None:
+    """The language chosen by the visitor, else the section's default, else the browser's."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    section = getattr(request, "section", None)
+    if chosen in dict(settings.LANGUAGES):
+        language = chosen
+    elif section is not None:
+        language = section.default_language
+    else:
+        language = translation.get_language_from_request(request)
+    translation.activate(language)
+    request.LANGUAGE_CODE = translation.get_language()

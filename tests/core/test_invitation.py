@@ -42,6 +42,7 @@ def test_the_link_sets_the_password_once_then_login_works(invited, client):
     section, message = invited
     path = invitation_link(message).split(section.portal_url, 1)[1]
     client.defaults["HTTP_HOST"] = section.host
+    client.cookies["django_language"] = "en"
 
     form_page = client.get(path, follow=True)
     assert "Choose your password" in form_page.content.decode()
@@ -90,6 +91,7 @@ def test_a_lille_account_cannot_log_in_on_paris(paris_client, lille, in_section)
 
 
 def test_a_session_from_lille_is_worthless_on_paris(lille_client, lille, in_section):
+    lille_client.cookies["django_language"] = "en"
     with in_section(lille):
         lille_client.force_login(User.objects.get(email="coordinator@lille.example.org"))
     assert "signed in" in lille_client.get("/").content.decode()

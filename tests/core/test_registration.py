@@ -278,3 +278,12 @@ def test_the_registration_pages_render(lille_client, catalogue):
     buddy_page = lille_client.get("/register/buddy/").content.decode()
     assert 'name="capacity"' in buddy_page and 'name="arrival_date"' not in buddy_page
     assert "Université de Lille" in buddy_page
+
+
+def test_the_verification_email_is_in_the_language_the_student_chose(
+    lille_client, catalogue, django_capture_on_commit_callbacks
+):
+    register(lille_client, "incoming", catalogue, django_capture_on_commit_callbacks, language="fr")
+    [message] = mail.outbox
+    assert message.subject.startswith("Confirmez")
+    assert "Confirmer mon adresse" in message.alternatives[0][0]

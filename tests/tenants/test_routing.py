@@ -97,6 +97,7 @@ def test_admin_is_not_served_on_a_section(lille_client):
 
 
 def test_unknown_path_on_a_section_is_a_friendly_404(lille_client):
+    lille_client.cookies["django_language"] = "en"
     response = lille_client.get("/no/such/page/")
     assert response.status_code == 404
     assert "Go to the home page" in response.content.decode()
@@ -124,3 +125,11 @@ def test_switching_language_is_remembered(lille_client):
     response = lille_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
     assert '<html lang="en">' in lille_client.get("/").content.decode()
+
+
+def test_the_unknown_host_page_speaks_the_visitors_language(lille_client):
+    lille_client.get("/")  # leaves French active in this thread
+    english = Client(HTTP_HOST="nowhere.localhost", HTTP_ACCEPT_LANGUAGE="en")
+    assert "There is no buddy programme here" in english.get("/").content.decode()
+    french = Client(HTTP_HOST="nowhere.localhost", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Il n" in french.get("/").content.decode()
