@@ -101,6 +101,8 @@ def solve_edges(
     quota_used: np.ndarray | None = None,
     keep: int | None = DEFAULT_KEEP,
     seed: int = 0,
+    incoming_ids: Sequence[str] | None = None,
+    buddy_ids: Sequence[str] | None = None,
 ) -> Assignment:
     """Solve an assignment given by index arrays; the core every other entry point uses.
 
@@ -109,7 +111,8 @@ def solve_edges(
     be edges and are kept; `forbidden` pairs are dropped. With `nationality_quota` K, each
     student's `nationality` (an integer code, -1 = unknown and unlimited) counts against K per
     buddy, after `quota_used[b, n]` students already assigned outside this problem.
-    `keep=None` solves the whole graph in one go (no pruning). Raises ProblemError.
+    `keep=None` solves the whole graph in one go (no pruning). `incoming_ids` and `buddy_ids`
+    only name students and buddies in error messages. Raises ProblemError.
     """
     started = time.perf_counter()
     if mode not in MODES:
@@ -118,8 +121,9 @@ def solve_edges(
     m = len(cap)
     if n_incoming < 0:
         raise ProblemError("the number of incoming students cannot be negative")
+    names = _Names(incoming_ids, buddy_ids)
     if m and cap.min() < 0:
-        raise ProblemError(f"buddy {int(np.argmin(cap))} has a negative capacity")
+        raise ProblemError(f"buddy {names.b(int(np.argmin(cap)))} has a negative capacity")
     ei = np.asarray(edge_incoming, dtype=np.int32)
     eb = np.asarray(edge_buddy, dtype=np.int32)
     es = _scores(edge_score)
@@ -135,7 +139,7 @@ def solve_edges(
     pins = _unique_pairs(pinned, n_incoming, m, "pinned")
     forbid = _unique_pairs(forbidden, n_incoming, m, "forbidden")
 
-    pin_i, pin_b, pin_s = _apply_pins(pins, forbid, ei, eb, es, cap, quota, n_incoming)
+    pin_i, pin_b, pin_s = _apply_pins(pins, forbid, ei, eb, es, cap, quota, n_incoming, names)
     if pins or forbid:
         ei, eb, es = _drop_edges(ei, eb, es, pin_i, forbid, n_incoming)
 
@@ -161,6 +165,22 @@ def solve_edges(
         threshold=rest.threshold,
         stats=stats,
     )
+
+
+class _Names:
+    """Students and buddies as error messages name them: by id when known, else by index."""
+
+    def __init__(self, incoming: Sequence[str] | None, buddies: Sequence[str] | None) -> None:
+        self.incoming, self.buddies = incoming, buddies
+
+    def i(self, index: int) -> str:
+        return repr(self.incoming[index]) if self.incoming is not None else str(index)
+
+    def b(self, index: int) -> str:
+        return repr(self.buddies[index]) if self.buddies is not None else str(index)
+
+    def pair(self, i: int, b: int) -> str:
+        return f"({self.i(i)}, {self.b(b)})"
 
 
 def _scores(values: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -222,6 +242,7 @@ def _apply_pins(
     cap: np.ndarray,
     quota: _Quota | None,
     n: int,
+    names: _Names,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fix the pinned pairs: checks them, takes their capacity and quota (in place)."""
     if not pins:
@@ -230,9 +251,9 @@ def _apply_pins(
     seen: set[int] = set()
     for i, b in pins:
         if (i, b) in forbid:
-            raise ProblemError(f"pinned pair ({i}, {b}) is also forbidden")
+            raise ProblemError(f"pinned pair {names.pair(i, b)} is also forbidden")
         if i in seen:
-            raise ProblemError(f"incoming student {i} is pinned to more than one buddy")
+            raise ProblemError(f"incoming student {names.i(i)} is pinned to more than one buddy")
         seen.add(i)
     rows = np.zeros(n, dtype=bool)
     rows[[i for i, _ in pins]] = True
@@ -245,17 +266,17 @@ def _apply_pins(
     pin_i, pin_b, pin_s = [], [], []
     for i, b in pins:
         if (i, b) not in score:
-            raise ProblemError(f"pinned pair ({i}, {b}) is not a feasible pair")
+            raise ProblemError(f"pinned pair {names.pair(i, b)} is not a feasible pair")
         pin_i.append(i)
         pin_b.append(b)
         pin_s.append(score[(i, b)])
         cap[b] -= 1
         if cap[b] < 0:
-            raise ProblemError(f"buddy {b} has more pinned students than capacity")
+            raise ProblemError(f"buddy {names.b(b)} has more pinned students than capacity")
         if quota is not None and quota.nationality[i] >= 0:
             quota.remaining[b, quota.nationality[i]] -= 1
             if quota.remaining[b, quota.nationality[i]] < 0:
-                raise ProblemError(f"pins to buddy {b} exceed the nationality quota")
+                raise ProblemError(f"pins to buddy {names.b(b)} exceed the nationality quota")
     return (
         np.array(pin_i, dtype=np.int32),
         np.array(pin_b, dtype=np.int32),
