@@ -13,7 +13,7 @@ import numpy as np
 from matching.engine.errors import ProblemError
 from matching.engine.policy import Policy
 from matching.engine.profiles import Buddy, Incoming
-from matching.engine.scoring import PairScore, score_edges, score_pair
+from matching.engine.scoring import PairScore, ScoredEdges, score_edges, score_pair
 from matching.engine.solver import DEFAULT_KEEP, Assignment, Mode, solve_edges
 
 
@@ -87,13 +87,15 @@ def match(
     reference_date: dt.date | None = None,
     keep: int | None = DEFAULT_KEEP,
     seed: int = 0,
+    check_only: bool = False,
 ) -> MatchResult:
     """Score every pair of profiles, solve exactly, explain each suggested pair.
 
     Buddies' `capacity` is what they have left; with `nationality_quota` K, a buddy takes at
     most K students of one nationality, counting `assigned_nationalities`. `reference_date`
     (default: today) is the day ages and "arrives soon" are measured from. Pinned pairs must be
-    feasible under the policy's hard constraints. Raises ProblemError.
+    feasible under the policy's hard constraints. `check_only` validates the problem and
+    returns the pinned pairs alone. Raises ProblemError.
     """
     policy = policy or Policy()
     reference_date = reference_date or dt.date.today()
@@ -102,6 +104,7 @@ def match(
     pins = _indices(pinned, inc_index, bud_index, "pinned")
     forbid = _indices(forbidden, inc_index, bud_index, "forbidden")
     started = time.perf_counter()
+    pin_scores = []
     for i, b in pins:
         scored = score_pair(incoming[i], buddies[b], policy, reference_date)
         if not scored.feasible:
@@ -109,7 +112,16 @@ def match(
                 f"pinned pair ({incoming[i].id!r}, {buddies[b].id!r}) breaks the hard "
                 f"constraint {', '.join(scored.violations)}"
             )
-    edges = score_edges(incoming, buddies, policy, reference_date)
+        pin_scores.append(scored.score)
+    if check_only:
+        # The pins are the only edges a check needs; scoring every pair would be wasted.
+        edges = ScoredEdges(
+            np.array([i for i, _ in pins], dtype=np.int32),
+            np.array([b for _, b in pins], dtype=np.int32),
+            np.array(pin_scores, dtype=np.int32),
+        )
+    else:
+        edges = score_edges(incoming, buddies, policy, reference_date)
     nationality, used = _nationalities(incoming, buddies, nationality_quota)
     assignment = solve_edges(
         len(incoming),
@@ -127,6 +139,7 @@ def match(
         seed=seed,
         incoming_ids=[p.id for p in incoming],
         buddy_ids=[b.id for b in buddies],
+        check_only=check_only,
     )
     pairs = []
     for i, b, score in _pairs(assignment):
@@ -147,6 +160,7 @@ def match_edges(
     mode: Mode = "flow",
     keep: int | None = DEFAULT_KEEP,
     seed: int = 0,
+    check_only: bool = False,
 ) -> MatchResult:
     """Solve from precomputed scores: only the listed (incoming, buddy, score) are feasible."""
     inc_index = _index(list(incoming), "incoming student")
@@ -179,6 +193,7 @@ def match_edges(
         seed=seed,
         incoming_ids=list(incoming),
         buddy_ids=buddy_ids,
+        check_only=check_only,
     )
     pairs = [Pair(incoming[i], buddy_ids[b], s) for i, b, s in _pairs(assignment)]
     return _result(assignment, pairs, list(incoming), started)

@@ -42,7 +42,7 @@ class Problem:
     capacities: dict[str, int] = field(default_factory=dict)
     edges: list[tuple[str, str, int]] | None = None
 
-    def solve(self) -> MatchResult:
+    def solve(self, check_only: bool = False) -> MatchResult:
         if self.edges is not None:
             return match_edges(
                 self.incoming_ids,
@@ -51,6 +51,7 @@ class Problem:
                 pinned=self.pinned,
                 forbidden=self.forbidden,
                 mode=self.mode,  # type: ignore[arg-type]
+                check_only=check_only,
             )
         return match(
             self.incoming,
@@ -61,10 +62,15 @@ class Problem:
             mode=self.mode,  # type: ignore[arg-type]
             nationality_quota=self.nationality_quota,
             reference_date=self.reference_date,
+            check_only=check_only,
         )
 
     def score(self) -> dict[str, Any]:
-        """Every feasible pair (forbidden ones left out) with its score and breakdown."""
+        """Every feasible pair (forbidden ones left out) with its score and breakdown.
+
+        The problem is checked as `solve` checks it first: a bad pin is an error here too.
+        """
+        self.solve(check_only=True)
         started = time.perf_counter()
         forbidden = set(self.forbidden)
         pairs: list[dict[str, Any]] = []

@@ -103,6 +103,7 @@ def solve_edges(
     seed: int = 0,
     incoming_ids: Sequence[str] | None = None,
     buddy_ids: Sequence[str] | None = None,
+    check_only: bool = False,
 ) -> Assignment:
     """Solve an assignment given by index arrays; the core every other entry point uses.
 
@@ -112,7 +113,8 @@ def solve_edges(
     student's `nationality` (an integer code, -1 = unknown and unlimited) counts against K per
     buddy, after `quota_used[b, n]` students already assigned outside this problem.
     `keep=None` solves the whole graph in one go (no pruning). `incoming_ids` and `buddy_ids`
-    only name students and buddies in error messages. Raises ProblemError.
+    only name students and buddies in error messages. `check_only` validates the problem and
+    returns the pinned pairs alone. Raises ProblemError.
     """
     started = time.perf_counter()
     if mode not in MODES:
@@ -140,7 +142,9 @@ def solve_edges(
     forbid = _unique_pairs(forbidden, n_incoming, m, "forbidden")
 
     pin_i, pin_b, pin_s = _apply_pins(pins, forbid, ei, eb, es, cap, quota, n_incoming, names)
-    if pins or forbid:
+    if check_only:
+        ei = eb = es = ei[:0]
+    elif pins or forbid:
         ei, eb, es = _drop_edges(ei, eb, es, pin_i, forbid, n_incoming)
 
     rng = np.random.default_rng(seed)

@@ -5,6 +5,7 @@ The conftest beside this file puts its folder on the path, so test modules impor
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
@@ -184,3 +185,90 @@ def check_valid(inst: Instance, incoming, buddy, score) -> None:
             if nat >= 0:
                 counts[(b, nat)] = counts.get((b, nat), 0) + 1
         assert max(counts.values(), default=0) <= inst.quota, "nationality quota exceeded"
+
+
+# -- profiles ---------------------------------------------------------------------------------
+
+LANGUAGES = ["en", "fr", "es", "de"]
+LEVELS = [None, "A2", "B1", "C1", "native", 4]
+DAY0 = dt.date(2025, 7, 1)
+
+
+def _dates(draw) -> tuple[dt.date | None, dt.date | None]:
+    start = draw(st.one_of(st.none(), st.integers(0, 120)))
+    length = draw(st.one_of(st.none(), st.integers(0, 150)))
+    first = None if start is None else DAY0 + dt.timedelta(days=start)
+    last = None
+    if length is not None:
+        last = (first or DAY0) + dt.timedelta(days=length)
+    return first, last
+
+
+def _person(draw, ident: str) -> dict:
+    return dict(
+        id=ident,
+        languages=draw(st.dictionaries(st.sampled_from(LANGUAGES), st.sampled_from(LEVELS))),
+        hobbies=draw(st.lists(st.sampled_from(["Football", "hiking", "chess", "music"]))),
+        place_of_study=draw(st.sampled_from([None, "Lille 1", "lille 1 ", "Sciences Po"])),
+        faculty=draw(st.sampled_from([None, "law", "Law", "medicine"])),
+        gender=draw(st.sampled_from([None, "female", "male", "non-binary"])),
+        gender_preference=draw(st.sampled_from(["any", "any", "same"])),
+        nationality=draw(st.sampled_from([None, "ES", "FR", "DE"])),
+        **draw(
+            st.sampled_from([{}, {"age": 21}, {"age": 27}])
+            | st.builds(
+                lambda d: {"birth_date": DAY0 - dt.timedelta(days=d)},
+                st.integers(17 * 365, 30 * 365),
+            )
+        ),
+    )
+
+
+@dataclass
+class ProfilesProblem:
+    incoming: list
+    buddies: list
+    policy: object
+
+
+@st.composite
+def policies(draw):
+    from matching.engine.policy import CRITERIA, HARD_CONSTRAINTS, Policy
+
+    return Policy(
+        weights=draw(
+            st.fixed_dictionaries({}, optional={c: st.integers(0, 100) for c in CRITERIA})
+        ),
+        hard_constraints=draw(
+            st.fixed_dictionaries({}, optional={c: st.booleans() for c in HARD_CONSTRAINTS})
+        ),
+        min_language_level=draw(st.sampled_from([0, 0, 3])),
+        age_gap_years=draw(st.integers(1, 12)),
+        arrival_grace_days=draw(st.integers(0, 30)),
+        arrival_horizon_days=draw(st.integers(1, 90)),
+    )
+
+
+@st.composite
+def profiles_problems(draw, max_n: int = 6, max_m: int = 4) -> ProfilesProblem:
+    from matching.engine.profiles import Buddy, Incoming
+
+    n = draw(st.integers(0, max_n))
+    m = draw(st.integers(0, max_m))
+    incoming = []
+    for k in range(n):
+        arrival, departure = _dates(draw)
+        incoming.append(Incoming(**_person(draw, f"i{k}"), arrival=arrival, departure=departure))
+    buddies = []
+    for k in range(m):
+        start, end = _dates(draw)
+        buddies.append(
+            Buddy(
+                **_person(draw, f"b{k}"),
+                available_from=start,
+                available_until=end,
+                capacity=draw(st.integers(0, 2)),
+                experience=draw(st.integers(0, 5)),
+            )
+        )
+    return ProfilesProblem(incoming, buddies, draw(policies()))
