@@ -196,6 +196,13 @@ class AuditEvent(models.Model):
         ACCOUNT_DELETED = "account_deleted", _("Account deleted by the student")
         PROFILE_ANONYMISED = "profile_anonymised", _("Profile erased after the stay")
         DATA_EXPORTED = "data_exported", _("Personal data downloaded by the student")
+        MATCH_RUN_STARTED = "match_run_started", _("Matching started")
+        PAIR_CONFIRMED = "pair_confirmed", _("Pair confirmed")
+        PAIR_CREATED_BY_HAND = "pair_created_by_hand", _("Pair made by hand")
+        PAIR_ENDED = "pair_ended", _("Pair ended")
+        PROPOSALS_REJECTED = "proposals_rejected", _("Proposals rejected")
+        PAIR_PINNED = "pair_pinned", _("Pair pinned for the next run")
+        POLICY_CHANGED = "policy_changed", _("Matching policy changed")
 
     at = models.DateTimeField(_("time"), auto_now_add=True)
     actor = models.ForeignKey(

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from core.accounts.models import User
 from core.models import AuditEvent, Profile
 from matching.models import Pair
-from matching.selectors import active_pairs_of
+from matching.selectors import active_pairs_of, is_on_waiting_list
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class BuddyContact:
 
 @dataclass(frozen=True)
 class ProgrammeStatus:
-    state: str  # "unverified", "waiting", "matched" or "withdrawn"
+    state: str  # "unverified", "waiting", "waiting_list", "matched" or "withdrawn"
     buddies: list[BuddyContact] = field(default_factory=list)
 
 
@@ -37,7 +37,9 @@ def programme_status(profile: Profile) -> ProgrammeStatus:
         for other in others
         if other is not None
     ]
-    return ProgrammeStatus("matched", contacts) if contacts else ProgrammeStatus("waiting")
+    if contacts:
+        return ProgrammeStatus("matched", contacts)
+    return ProgrammeStatus("waiting_list" if is_on_waiting_list(profile) else "waiting")
 
 
 def personal_data(user: User) -> dict:

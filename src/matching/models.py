@@ -1,9 +1,180 @@
-"""Pairs of an incoming student and a local buddy (tenant schema)."""
+"""Matching in a section: its policy, its runs and their proposals, and the pairs (tenant)."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+from matching.engine.policy import DEFAULT_HARD, DEFAULT_WEIGHTS, Policy
+
+
+def default_weights() -> dict:
+    return dict(DEFAULT_WEIGHTS)
+
+
+def default_hard_constraints() -> dict:
+    return dict(DEFAULT_HARD)
+
+
+class MatchingPolicy(models.Model):
+    """How the section scores pairs and which constraints it never breaks; one row."""
+
+    class Mode(models.TextChoices):
+        FLOW = "flow", _("Best total score")
+        FAIR = "fair", _("Fairest: lift the lowest pair score first")
+
+    weights = models.JSONField(_("weights"), default=default_weights)
+    hard_constraints = models.JSONField(_("hard constraints"), default=default_hard_constraints)
+    mode = models.CharField(_("mode"), max_length=4, choices=Mode, default=Mode.FLOW)
+    nationality_quota = models.PositiveSmallIntegerField(
+        _("at most this many incoming students of one nationality per buddy"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("matching policy")
+
+    def __str__(self) -> str:
+        return "matching policy"
+
+    @classmethod
+    def load(cls) -> "MatchingPolicy":
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
+
+    def to_engine(self) -> Policy:
+        return Policy(weights=self.weights, hard_constraints=self.hard_constraints)
+
+
+class MatchRun(models.Model):
+    """One execution of the matching for the section's waiting students."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    IN_PROGRESS = (Status.QUEUED, Status.RUNNING)
+
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Only these incoming students (profile ids); empty means every waiting student.
+    only_for = models.JSONField(_("only for"), default=list, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress_note = models.CharField(_("step"), max_length=100, blank=True)
+    # What the run read, so that its result can be explained and reproduced.
+    snapshot = models.JSONField(_("input snapshot"), default=dict, blank=True)
+    mode = models.CharField(_("mode"), max_length=4, default=MatchingPolicy.Mode.FLOW)
+    incoming_count = models.PositiveIntegerField(_("incoming students"), default=0)
+    buddy_count = models.PositiveIntegerField(_("buddies with free places"), default=0)
+    matched = models.PositiveIntegerField(_("matched"), default=0)
+    left_waiting = models.PositiveIntegerField(_("left waiting"), default=0)
+    total_score = models.BigIntegerField(_("total score"), default=0)
+    lowest_score = models.IntegerField(_("lowest pair score"), null=True, blank=True)
+    median_score = models.IntegerField(_("median pair score"), null=True, blank=True)
+    optimal = models.BooleanField(_("proven optimal"), default=False)
+    # Waiting students with no feasible buddy at all, and which constraint ruled them out.
+    without_candidates = models.PositiveIntegerField(_("without any possible buddy"), default=0)
+    without_candidates_reasons = models.JSONField(default=dict, blank=True)
+    seconds = models.FloatField(_("solving time (s)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One run at a time per section: a second one waits for the first to finish.
+            models.UniqueConstraint(
+                models.Value(True),
+                condition=Q(status__in=["queued", "running"]),
+                name="matching_one_run_at_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"match run #{self.pk}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in self.IN_PROGRESS
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class Proposal(models.Model):
+    """A pair a run suggests, with its score and why; a coordinator confirms or rejects it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Replaced by a later run")
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
+    incoming = models.ForeignKey("core.Profile", on_delete=models.CASCADE, related_name="+")
+    buddy = models.ForeignKey("core.Profile", on_delete=models.CASCADE, related_name="+")
+    score = models.IntegerField(_("score"))
+    breakdown = models.JSONField(_("score by criterion"), default=dict)
+    # The facts behind the score (shared languages and hobbies, days apart...), for the review.
+    details = models.JSONField(_("why"), default=dict)
+    pinned = models.BooleanField(_("pinned"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PROPOSED)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "incoming"], name="matching_proposal_per_student"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"proposal #{self.pk} ({self.score})"
+
+
+class ForbiddenPair(models.Model):
+    """A pair the coordinator rejected: no later run proposes it again."""
+
+    incoming = models.ForeignKey("core.Profile", on_delete=models.CASCADE, related_name="+")
+    buddy = models.ForeignKey("core.Profile", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incoming", "buddy"], name="matching_forbidden_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"forbidden {self.incoming_id}-{self.buddy_id}"
+
+
+class PinnedPair(models.Model):
+    """A pair the coordinator wants the next run to keep, whatever the scores."""
+
+    incoming = models.OneToOneField("core.Profile", on_delete=models.CASCADE, related_name="+")
+    buddy = models.ForeignKey("core.Profile", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"pinned {self.incoming_id}-{self.buddy_id}"
 
 
 class PairQuerySet(models.QuerySet):
@@ -25,6 +196,13 @@ class Pair(models.Model):
     )
     # Kept when profiles are erased: what the cross-section statistics count.
     incoming_nationality = CountryField(_("incoming student's nationality"), blank=True)
+    proposal = models.OneToOneField(
+        Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="pair"
+    )
+    score = models.IntegerField(_("score"), null=True, blank=True)
+    breakdown = models.JSONField(_("score by criterion"), default=dict, blank=True)
+    # Hard constraints a pair made by hand breaks, as the coordinator was warned of them.
+    broken_constraints = models.JSONField(default=list, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"))
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -36,6 +214,38 @@ class Pair(models.Model):
 
     class Meta:
         ordering = ["-confirmed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incoming", "buddy"],
+                condition=Q(ended_at__isnull=True),
+                name="matching_one_active_pair_per_couple",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"pair #{self.pk}"
+
+
+class Notification(models.Model):
+    """An email that must go out once only: claimed here before it is sent."""
+
+    class Kind(models.TextChoices):
+        PAIR_CONFIRMED = "pair_confirmed", _("Pair confirmed")
+        WAITING_LIST = "waiting_list", _("On the waiting list")
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    profile = models.ForeignKey("core.Profile", on_delete=models.CASCADE, related_name="+")
+    pair = models.ForeignKey(Pair, null=True, blank=True, on_delete=models.CASCADE)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "profile", "pair"],
+                name="matching_notification_once",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.profile_id}"

@@ -1,5 +1,27 @@
-from core.models import Profile
-from matching.models import Pair
+"""Reads for matching: who is waiting, who has free places, and the engine's input."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from core.models import Profile, ProfileLanguage
+from matching.engine.match import MatchResult
+from matching.engine.policy import (
+    COMMON_LANGUAGE,
+    DATES_OVERLAP,
+    GENDER_PREFERENCE,
+    HARD_CONSTRAINTS,
+    SAME_PLACE_OF_STUDY,
+    Policy,
+)
+from matching.engine.profiles import Buddy, Incoming
+from matching.engine.scoring import score_edges
+from matching.models import ForbiddenPair, MatchingPolicy, MatchRun, Notification, Pair, PinnedPair
+
+# The portal's language levels in the engine's scale (CEFR).
+ENGINE_LEVELS = {"basic": "a2", "intermediate": "b1", "fluent": "c1", "native": "native"}
 
 
 def active_pairs_of(profile: Profile) -> list[Pair]:
@@ -12,3 +34,204 @@ def active_pairs_of(profile: Profile) -> list[Pair]:
         .select_related(f"{other}__user")
         .order_by("confirmed_at")
     )
+
+
+def is_on_waiting_list(profile: Profile) -> bool:
+    return Notification.objects.filter(
+        kind=Notification.Kind.WAITING_LIST, profile=profile
+    ).exists()
+
+
+def waiting_incoming() -> QuerySet[Profile]:
+    """Incoming students who can be matched now: verified, taking part, not gone, no buddy."""
+    return Profile.objects.filter(
+        role=Profile.Role.INCOMING,
+        status=Profile.Status.ACTIVE,
+        email_verified_at__isnull=False,
+        departure_date__gte=timezone.localdate(),
+    ).filter(~Exists(Pair.objects.active().filter(incoming=OuterRef("pk"))))
+
+
+def available_buddies() -> QuerySet[Profile]:
+    """Local buddies taking part and still available, annotated with their free places."""
+    return (
+        Profile.objects.filter(
+            role=Profile.Role.BUDDY,
+            status=Profile.Status.ACTIVE,
+            email_verified_at__isnull=False,
+            available_until__gte=timezone.localdate(),
+        )
+        .annotate(
+            active_pairs=Count("pairs_as_buddy", filter=Q(pairs_as_buddy__ended_at__isnull=True)),
+            past_pairs=Count("pairs_as_buddy", filter=Q(pairs_as_buddy__ended_at__isnull=False)),
+            free_places=F("capacity") - F("active_pairs"),
+        )
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class MatchingInput:
+    incoming: list[Incoming]
+    buddies: list[Buddy]
+    pinned: list[tuple[str, str]]
+    forbidden: list[tuple[str, str]]
+    policy: MatchingPolicy
+
+    def snapshot(self) -> dict:
+        """What a run records of its input: ids and free places, no personal data."""
+        return {
+            "incoming": [person.id for person in self.incoming],
+            "buddies": {buddy.id: buddy.capacity for buddy in self.buddies},
+            "pinned": self.pinned,
+            "forbidden_count": len(self.forbidden),
+            "weights": self.policy.weights,
+            "hard_constraints": self.policy.hard_constraints,
+            "mode": self.policy.mode,
+            "nationality_quota": self.policy.nationality_quota,
+        }
+
+
+def matching_input(only_for: list[int] | None = None) -> MatchingInput:
+    """Everything a run needs, in a constant number of queries whatever the section's size."""
+    incoming_qs = waiting_incoming()
+    if only_for:
+        incoming_qs = incoming_qs.filter(pk__in=only_for)
+    incoming_profiles = list(incoming_qs.order_by("pk"))
+    buddy_profiles = list(available_buddies().filter(free_places__gt=0))
+    ids = [p.pk for p in incoming_profiles] + [b.pk for b in buddy_profiles]
+    languages, hobbies = _languages_and_hobbies(ids)
+    assigned = _assigned_nationalities([b.pk for b in buddy_profiles])
+
+    incoming = [
+        Incoming(
+            **_person(p, languages, hobbies), arrival=p.arrival_date, departure=p.departure_date
+        )
+        for p in incoming_profiles
+    ]
+    buddies = [
+        Buddy(
+            **_person(b, languages, hobbies),
+            available_from=b.available_from,
+            available_until=b.available_until,
+            capacity=b.free_places,
+            experience=b.past_pairs,
+            assigned_nationalities=assigned.get(b.pk, {}),
+        )
+        for b in buddy_profiles
+    ]
+    in_pool = {str(pk) for pk in ids}
+    pinned = [
+        (str(i), str(b))
+        for i, b in PinnedPair.objects.values_list("incoming_id", "buddy_id")
+        if str(i) in in_pool and str(b) in in_pool
+    ]
+    forbidden = [
+        (str(i), str(b))
+        for i, b in ForbiddenPair.objects.values_list("incoming_id", "buddy_id")
+        if str(i) in in_pool and str(b) in in_pool
+    ]
+    return MatchingInput(incoming, buddies, pinned, forbidden, MatchingPolicy.load())
+
+
+def _person(profile: Profile, languages: dict, hobbies: dict) -> dict:
+    return {
+        "id": str(profile.pk),
+        "languages": languages.get(profile.pk, {}),
+        "hobbies": hobbies.get(profile.pk, []),
+        "place_of_study": str(profile.place_of_study_id),
+        "faculty": profile.faculty,
+        "birth_date": profile.birth_date,
+        "gender": None if profile.gender == Profile.Gender.UNDISCLOSED else profile.gender,
+        "gender_preference": profile.preferred_buddy_gender,
+        "nationality": profile.nationality.code,
+    }
+
+
+def _languages_and_hobbies(profile_ids: list[int]) -> tuple[dict, dict]:
+    languages: dict[int, dict[str, str]] = defaultdict(dict)
+    for profile_id, code, level in ProfileLanguage.objects.filter(
+        profile_id__in=profile_ids
+    ).values_list("profile_id", "language", "level"):
+        languages[profile_id][code] = ENGINE_LEVELS[level]
+    hobbies: dict[int, list[str]] = defaultdict(list)
+    for profile_id, hobby_id in Profile.hobbies.through.objects.filter(
+        profile_id__in=profile_ids
+    ).values_list("profile_id", "hobby_id"):
+        hobbies[profile_id].append(str(hobby_id))
+    return languages, hobbies
+
+
+def _assigned_nationalities(buddy_ids: list[int]) -> dict[int, dict[str, int]]:
+    assigned: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        Pair.objects.active()
+        .filter(buddy_id__in=buddy_ids)
+        .exclude(incoming_nationality="")
+        .values_list("buddy_id", "incoming_nationality")
+        .annotate(count=Count("id"))
+    )
+    for buddy_id, nationality, count in rows:
+        assigned[buddy_id][nationality] = count
+    return assigned
+
+
+def engine_profiles(incoming: Profile, buddy: Profile) -> tuple[Incoming, Buddy]:
+    """Two students as the engine sees them, to check one pair made by hand."""
+    languages, hobbies = _languages_and_hobbies([incoming.pk, buddy.pk])
+    return (
+        Incoming(
+            **_person(incoming, languages, hobbies),
+            arrival=incoming.arrival_date,
+            departure=incoming.departure_date,
+        ),
+        Buddy(
+            **_person(buddy, languages, hobbies),
+            available_from=buddy.available_from,
+            available_until=buddy.available_until,
+        ),
+    )
+
+
+# Hard constraints that can leave a student without any possible buddy, as the run reports them.
+SHORTAGE_REASONS = (COMMON_LANGUAGE, DATES_OVERLAP, GENDER_PREFERENCE, SAME_PLACE_OF_STUDY)
+
+
+def students_without_candidates(data: MatchingInput, result: MatchResult) -> dict[str, int]:
+    """How many unmatched students had no feasible buddy at all, by the constraint that alone
+    rules every buddy out ("combination" when only several together do)."""
+    unmatched = set(result.unmatched)
+    left = [person for person in data.incoming if person.id in unmatched]
+    if not left or not data.buddies:
+        return {"no_buddy_available": len(left)} if left else {}
+    policy = data.policy.to_engine()
+    today = timezone.localdate()
+    without = _without_edges(left, data.buddies, policy, today)
+    reasons: dict[str, int] = defaultdict(int)
+    for person in without:
+        alone = [
+            constraint
+            for constraint in SHORTAGE_REASONS
+            if policy.is_hard(constraint)
+            and _without_edges([person], data.buddies, _only_hard(policy, constraint), today)
+        ]
+        for constraint in alone or ["combination"]:
+            reasons[constraint] += 1
+    return dict(reasons)
+
+
+def _without_edges(people: list[Incoming], buddies: list[Buddy], policy: Policy, today) -> list:
+    edges = score_edges(people, buddies, policy, today)
+    has_edge = set(int(i) for i in edges.incoming)
+    return [person for index, person in enumerate(people) if index not in has_edge]
+
+
+def _only_hard(policy: Policy, constraint: str) -> Policy:
+    return Policy(
+        weights=policy.weights,
+        hard_constraints={name: name == constraint for name in HARD_CONSTRAINTS},
+    )
+
+
+def latest_run() -> MatchRun | None:
+    return MatchRun.objects.first()

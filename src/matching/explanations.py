@@ -1,0 +1,116 @@
+"""A score in words: for the coordinator's review and for the students' emails."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from core.languages import SPOKEN_LANGUAGES
+from core.models import Hobby, Profile
+from matching.engine import policy as criteria
+
+LANGUAGE_NAMES = dict(SPOKEN_LANGUAGES)
+
+CONSTRAINT_NAMES = {
+    criteria.COMMON_LANGUAGE: gettext_lazy("no common language"),
+    criteria.GENDER_PREFERENCE: gettext_lazy("gender preference not respected"),
+    criteria.DATES_OVERLAP: gettext_lazy("the stay and the buddy's availability do not overlap"),
+    criteria.SAME_PLACE_OF_STUDY: gettext_lazy("different places of study"),
+}
+
+
+def constraint_name(key: str) -> str:
+    return str(CONSTRAINT_NAMES.get(key, key))
+
+
+def language_names(codes: list[str]) -> str:
+    return ", ".join(str(LANGUAGE_NAMES.get(code, code)) for code in codes)
+
+
+def reasons(details: dict, hobby_names: dict[str, str]) -> list[str]:
+    """Why a pair was suggested, from the engine's facts behind its score."""
+    sentences = []
+    if details.get("shared_languages"):
+        sentences.append(
+            _("both speak %(languages)s")
+            % {"languages": language_names(details["shared_languages"])}
+        )
+    hobbies = [hobby_names.get(h, h) for h in details.get("shared_hobbies", [])]
+    if hobbies:
+        sentences.append(
+            ngettext(
+                "1 shared hobby (%(hobbies)s)",
+                "%(count)d shared hobbies (%(hobbies)s)",
+                len(hobbies),
+            )
+            % {"count": len(hobbies), "hobbies": ", ".join(sorted(hobbies))}
+        )
+    if details.get("same_place_of_study"):
+        sentences.append(_("same place of study"))
+    if details.get("same_faculty"):
+        sentences.append(_("same faculty"))
+    if details.get("age_difference") is not None:
+        years = details["age_difference"]
+        sentences.append(
+            ngettext("%(years)d year apart", "%(years)d years apart", years) % {"years": years}
+        )
+    outside = details.get("days_outside_availability")
+    if outside == 0:
+        sentences.append(_("arrives while the buddy is available"))
+    elif outside is not None:
+        sentences.append(
+            ngettext(
+                "arrives %(days)d day outside the buddy's availability",
+                "arrives %(days)d days outside the buddy's availability",
+                outside,
+            )
+            % {"days": outside}
+        )
+    if details.get("different_nationality"):
+        sentences.append(_("different nationalities"))
+    if details.get("buddy_experience"):
+        count = details["buddy_experience"]
+        sentences.append(
+            ngettext(
+                "the buddy has welcomed %(count)d student before",
+                "the buddy has welcomed %(count)d students before",
+                count,
+            )
+            % {"count": count}
+        )
+    return sentences
+
+
+def hobby_names() -> dict[str, str]:
+    """Hobby ids as the engine knows them, to names."""
+    return {str(pk): name for pk, name in Hobby.objects.values_list("pk", "name")}
+
+
+def common_ground(incoming: Profile, buddy: Profile) -> list[str]:
+    """What two students have in common, for their emails: nothing either did not choose to
+    share (no age, no gender, no birth date)."""
+    sentences = []
+    languages = sorted(
+        set(incoming.languages.values_list("language", flat=True))
+        & set(buddy.languages.values_list("language", flat=True))
+    )
+    if languages:
+        sentences.append(
+            _("You both speak %(languages)s.") % {"languages": language_names(languages)}
+        )
+    hobbies = sorted(
+        set(incoming.hobbies.values_list("name", flat=True))
+        & set(buddy.hobbies.values_list("name", flat=True))
+    )
+    if hobbies:
+        sentences.append(
+            ngettext(
+                "You share a hobby: %(hobbies)s.",
+                "You share %(count)d hobbies: %(hobbies)s.",
+                len(hobbies),
+            )
+            % {"count": len(hobbies), "hobbies": ", ".join(hobbies)}
+        )
+    if incoming.place_of_study_id == buddy.place_of_study_id:
+        sentences.append(
+            _("You both study at %(place)s.") % {"place": incoming.place_of_study.name}
+        )
+    return sentences

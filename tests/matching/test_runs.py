@@ -1,0 +1,220 @@
+"""Match runs, from the waiting students to proposals, without HTTP."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from factories import ProfileFactory
+from matching import services
+from matching.models import ForbiddenPair, MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
+from matching.selectors import available_buddies, matching_input, waiting_incoming
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def in_lille(lille, in_section):
+    with in_section(lille):
+        yield lille
+
+
+def run_now(callbacks, only_for=None) -> MatchRun:
+    with callbacks(execute=True):
+        run = services.request_match_run(None, only_for=only_for)
+    return MatchRun.objects.get(pk=run.pk)
+
+
+def test_only_verified_active_unpaired_students_still_here_are_matched(in_lille):
+    today = timezone.localdate()
+    waiting = ProfileFactory()
+    ProfileFactory(email_verified_at=None)
+    ProfileFactory(status="withdrawn")
+    ProfileFactory(
+        arrival_date=today - timedelta(days=100), departure_date=today - timedelta(days=1)
+    )
+    paired = ProfileFactory()
+    full_buddy = ProfileFactory(buddy=True, capacity=1)
+    Pair.objects.create(incoming=paired, buddy=full_buddy, confirmed_at=timezone.now())
+    free_buddy = ProfileFactory(buddy=True, capacity=3)
+    ProfileFactory(
+        buddy=True,
+        available_until=today - timedelta(days=1),
+        available_from=today - timedelta(days=90),
+    )
+
+    assert list(waiting_incoming()) == [waiting]
+    buddies = {b.pk: b.free_places for b in available_buddies()}
+    assert buddies == {full_buddy.pk: 0, free_buddy.pk: 3}
+    data = matching_input()
+    assert [p.id for p in data.incoming] == [str(waiting.pk)]
+    assert [(b.id, b.capacity) for b in data.buddies] == [(str(free_buddy.pk), 3)]
+
+
+def test_a_run_writes_its_proposals_and_figures(in_lille, django_capture_on_commit_callbacks):
+    buddy = ProfileFactory(buddy=True, capacity=1)
+    first, second = ProfileFactory(), ProfileFactory()
+    run = run_now(django_capture_on_commit_callbacks)
+    assert run.status == "succeeded"
+    assert (run.incoming_count, run.buddy_count, run.matched, run.left_waiting) == (2, 1, 1, 1)
+    assert run.optimal is True
+    assert run.started_at and run.finished_at and run.seconds is not None
+    [proposal] = Proposal.objects.filter(run=run)
+    assert proposal.buddy == buddy and proposal.incoming in (first, second)
+    assert proposal.score == sum(proposal.breakdown.values()) > 0
+    assert run.lowest_score == run.median_score == proposal.score
+    assert set(proposal.details["shared_languages"]) == {"en", "es"}
+    assert run.snapshot["buddies"] == {str(buddy.pk): 1}
+
+
+def test_the_student_left_waiting_gets_one_waiting_list_email_ever(
+    in_lille, django_capture_on_commit_callbacks
+):
+    ProfileFactory(buddy=True, capacity=1)
+    ProfileFactory(
+        user__email="first@example.org", arrival_date=timezone.localdate() + timedelta(days=5)
+    )
+    ProfileFactory(
+        user__email="late@example.org", arrival_date=timezone.localdate() + timedelta(days=50)
+    )
+    run_now(django_capture_on_commit_callbacks)
+    # the earliest arrival is served first when buddies are short
+    assert [m.to for m in mail.outbox] == [["late@example.org"]]
+    assert "waiting list" in mail.outbox[0].subject
+    run_now(django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1
+
+
+def test_only_one_run_at_a_time(in_lille, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        services.request_match_run(None)
+        with pytest.raises(services.RunInProgress):
+            services.request_match_run(None)
+    assert MatchRun.objects.count() == 1
+
+
+def test_a_run_whose_worker_died_no_longer_blocks(in_lille, django_capture_on_commit_callbacks):
+    MatchRun.objects.create(status="running", started_at=timezone.now() - timedelta(hours=2))
+    run = run_now(django_capture_on_commit_callbacks)
+    assert run.status == "succeeded"
+    assert MatchRun.objects.filter(status="failed").count() == 1
+
+
+def test_a_failing_run_is_marked_failed_and_writes_nothing(
+    in_lille, monkeypatch, django_capture_on_commit_callbacks
+):
+    ProfileFactory(buddy=True)
+    ProfileFactory()
+
+    def broken_engine(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr(services, "match", broken_engine)
+    run = run_now(django_capture_on_commit_callbacks)
+    assert run.status == "failed"
+    assert "solver crashed" in run.error
+    assert not Proposal.objects.exists()
+    # and the section can run again
+    monkeypatch.undo()
+    assert run_now(django_capture_on_commit_callbacks).status == "succeeded"
+
+
+def test_running_a_finished_run_again_changes_nothing(in_lille, django_capture_on_commit_callbacks):
+    ProfileFactory(buddy=True)
+    ProfileFactory()
+    run = run_now(django_capture_on_commit_callbacks)
+    services.execute_match_run(run.pk)  # a retried task
+    assert Proposal.objects.filter(run=run).count() == 1
+
+
+def test_rejected_pairs_are_forbidden_next_time_and_pins_are_kept(
+    in_lille, django_capture_on_commit_callbacks, django_user_model
+):
+    coordinator = django_user_model.objects.get(is_coordinator=True)
+    incoming = ProfileFactory()
+    best = ProfileFactory(buddy=True, faculty="Law")
+    other = ProfileFactory(buddy=True, faculty="Physics", place_of_study__name="Sciences Po")
+    run = run_now(django_capture_on_commit_callbacks)
+    proposal = Proposal.objects.get(run=run)
+    assert proposal.buddy == best
+
+    services.reject_proposals(coordinator, [proposal.pk])
+    assert ForbiddenPair.objects.filter(incoming=incoming, buddy=best).exists()
+    second = run_now(django_capture_on_commit_callbacks)
+    assert Proposal.objects.get(run=second).buddy == other
+
+    services.pin_pair(coordinator, incoming, best)
+    assert not ForbiddenPair.objects.exists()
+    third = run_now(django_capture_on_commit_callbacks)
+    pinned = Proposal.objects.get(run=third)
+    assert (pinned.buddy, pinned.pinned) == (best, True)
+    assert Proposal.objects.get(run=second).status == "superseded"
+
+
+def test_a_pin_that_breaks_a_hard_constraint_is_refused(in_lille, django_user_model):
+    coordinator = django_user_model.objects.get(is_coordinator=True)
+    incoming = ProfileFactory(languages=["es"])
+    buddy = ProfileFactory(buddy=True, languages=["fr"])
+    with pytest.raises(services.BrokenConstraints) as refused:
+        services.pin_pair(coordinator, incoming, buddy)
+    assert refused.value.constraints == ("common_language",)
+    assert not PinnedPair.objects.exists()
+
+
+def test_rolling_runs_keep_pairs_and_count_the_capacity_they_use(
+    in_lille, django_capture_on_commit_callbacks, django_user_model
+):
+    coordinator = django_user_model.objects.get(is_coordinator=True)
+    buddy = ProfileFactory(buddy=True, capacity=2)
+    early = ProfileFactory()
+    run = run_now(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm_proposals(coordinator, [p.pk for p in run.proposals.all()])
+    late = ProfileFactory()  # a late registration
+    also_late = ProfileFactory()
+    second = run_now(django_capture_on_commit_callbacks)
+    assert second.incoming_count == 2 and second.buddy_count == 1
+    assert second.snapshot["buddies"] == {str(buddy.pk): 1}
+    assert second.matched == 1
+    assert Pair.objects.active().get(incoming=early).buddy == buddy
+    assert {p.incoming for p in second.proposals.all()} <= {late, also_late}
+
+
+def test_a_rerun_for_some_waiting_students_only(in_lille, django_capture_on_commit_callbacks):
+    ProfileFactory(buddy=True, capacity=3)
+    chosen, other = ProfileFactory(), ProfileFactory()
+    run = run_now(django_capture_on_commit_callbacks, only_for=[chosen.pk])
+    assert [p.incoming for p in run.proposals.all()] == [chosen]
+    assert run.incoming_count == 1 and other.pk not in run.snapshot["incoming"]
+
+
+def test_the_run_says_why_students_have_no_possible_buddy(
+    in_lille, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    ProfileFactory(buddy=True, languages=["fr", "en"], gender="man")
+    ProfileFactory(languages=["ja"])  # no common language with anyone
+    ProfileFactory(
+        arrival_date=today + timedelta(days=300), departure_date=today + timedelta(days=360)
+    )
+    ProfileFactory(preferred_buddy_gender="same", gender="woman")  # no woman buddy
+    ProfileFactory(gender="man")  # fine
+    run = run_now(django_capture_on_commit_callbacks)
+    assert run.matched == 1
+    assert run.without_candidates == 3
+    assert run.without_candidates_reasons == {
+        "common_language": 1,
+        "dates_overlap": 1,
+        "gender_preference": 1,
+    }
+
+
+def test_the_policy_changes_the_outcome(in_lille, django_capture_on_commit_callbacks):
+    ProfileFactory(buddy=True, languages=["fr"])
+    ProfileFactory(languages=["es"])
+    assert run_now(django_capture_on_commit_callbacks).matched == 0
+    policy = MatchingPolicy.load()
+    policy.hard_constraints = {**policy.hard_constraints, "common_language": False}
+    policy.save()
+    assert run_now(django_capture_on_commit_callbacks).matched == 1
