@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("core.accounts.urls")),
+    path("coordinator/matching/", include("matching.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
 ]

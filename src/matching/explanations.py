@@ -14,6 +14,9 @@ CONSTRAINT_NAMES = {
     criteria.GENDER_PREFERENCE: gettext_lazy("gender preference not respected"),
     criteria.DATES_OVERLAP: gettext_lazy("the stay and the buddy's availability do not overlap"),
     criteria.SAME_PLACE_OF_STUDY: gettext_lazy("different places of study"),
+    # why a student had no possible buddy at all (see selectors.students_without_candidates)
+    "combination": gettext_lazy("several constraints together"),
+    "no_buddy_available": gettext_lazy("no buddy has a free place"),
 }
 
 

@@ -233,5 +233,12 @@ def _only_hard(policy: Policy, constraint: str) -> Policy:
     )
 
 
+def free_places() -> int:
+    """Places left with the available buddies: the supply the waiting students meet."""
+    return sum(
+        max(0, places) for places in available_buddies().values_list("free_places", flat=True)
+    )
+
+
 def latest_run() -> MatchRun | None:
     return MatchRun.objects.first()

@@ -12,6 +12,7 @@ from core.accounts.models import User
 from core.models import AuditEvent, Profile
 from matching import selectors
 from matching.engine.match import match
+from matching.engine.policy import Policy
 from matching.engine.scoring import score_pair
 from matching.models import ForbiddenPair, MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
 from matching.tasks import run_matching, send_pair_emails, send_waiting_list_emails
@@ -304,3 +305,30 @@ def _make_pair(
     PinnedPair.objects.filter(incoming=incoming).delete()
     enqueue_on_commit(send_pair_emails, pair.pk)
     return pair
+
+
+def update_policy(user: User, values: dict) -> MatchingPolicy:
+    """Save the section's weights, hard constraints, goal and nationality quota."""
+    Policy(weights=values["weights"], hard_constraints=values["hard_constraints"])  # validates
+    with transaction.atomic():
+        policy = MatchingPolicy.load()
+        for field, value in values.items():
+            setattr(policy, field, value)
+        policy.save()
+        AuditEvent.objects.create(
+            action=AuditEvent.Action.POLICY_CHANGED, actor=user, details=values
+        )
+    return policy
+
+
+def reset_policy(user: User) -> MatchingPolicy:
+    defaults = MatchingPolicy()
+    return update_policy(
+        user,
+        {
+            "weights": defaults.weights,
+            "hard_constraints": defaults.hard_constraints,
+            "mode": defaults.mode,
+            "nationality_quota": None,
+        },
+    )

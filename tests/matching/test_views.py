@@ -1,0 +1,214 @@
+"""The coordinator's matching pages: who may use them, and what they do."""
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from core.accounts.models import User
+from factories import ProfileFactory
+from matching.models import MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/coordinator/matching/",
+    "/coordinator/matching/waiting/",
+    "/coordinator/matching/pairs/",
+    "/coordinator/matching/pairs/new/",
+    "/coordinator/matching/settings/",
+]
+
+
+def client_for(section, user, in_section) -> Client:
+    client = Client(HTTP_HOST=section.host)
+    client.cookies["django_language"] = "en"
+    with in_section(section):
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def coordinator(lille, in_section) -> Client:
+    with in_section(lille):
+        user = User.objects.get(is_coordinator=True)
+    return client_for(lille, user, in_section)
+
+
+@pytest.fixture
+def students(lille, in_section):
+    with in_section(lille):
+        return (
+            ProfileFactory(user__first_name="Ana", user__email="ana@example.org"),
+            ProfileFactory(buddy=True, user__first_name="Lucas", user__email="lucas@example.org"),
+        )
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_are_for_coordinators_only(path, coordinator, students, lille, in_section):
+    assert coordinator.get(path).status_code == 200
+    anonymous = Client(HTTP_HOST=lille.host)
+    assert anonymous.get(path)["Location"].startswith("/accounts/login/")
+    student = client_for(lille, students[0].user, in_section)
+    assert student.get(path).status_code == 403
+    assert student.post("/coordinator/matching/runs/").status_code == 403
+
+
+def test_a_lille_coordinator_gets_nothing_of_paris(coordinator, lille, paris, in_section):
+    with in_section(paris):
+        paris_run = MatchRun.objects.create(status="succeeded")
+    # by host: the lille session means nothing on paris
+    on_paris = Client(HTTP_HOST=paris.host)
+    on_paris.cookies["sessionid"] = coordinator.cookies["sessionid"].value
+    assert on_paris.get("/coordinator/matching/")["Location"].startswith("/accounts/login/")
+    # by id: paris's run does not exist in lille
+    with in_section(lille):
+        MatchRun.objects.filter(pk=paris_run.pk).delete()
+    assert coordinator.get(f"/coordinator/matching/runs/{paris_run.pk}/").status_code == 404
+
+
+def test_run_review_confirm_from_the_pages(
+    coordinator, students, lille, in_section, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator.post("/coordinator/matching/runs/")
+    assert response["Location"] == "/coordinator/matching/"
+    with in_section(lille):
+        run = MatchRun.objects.get()
+        proposal = Proposal.objects.get()
+    overview = coordinator.get("/coordinator/matching/").content.decode()
+    assert "Review the proposals" in overview and "proven optimal" in overview
+    page = coordinator.get(f"/coordinator/matching/runs/{run.pk}/").content.decode()
+    assert "Ana" in page and "Lucas" in page
+    assert "both speak English, Spanish" in page or "both speak Spanish, English" in page
+    assert "arrives while the buddy is available" in page
+    filtered = coordinator.get(f"/coordinator/matching/runs/{run.pk}/?min_score=999999999")
+    assert "No proposals match" in filtered.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        coordinator.post(
+            f"/coordinator/matching/runs/{run.pk}/decide/",
+            {"action": "confirm", "proposal": [proposal.pk]},
+        )
+        again = coordinator.post(
+            f"/coordinator/matching/runs/{run.pk}/decide/",
+            {"action": "confirm", "proposal": [proposal.pk]},
+            follow=True,
+        )
+    assert "already decided" in again.content.decode()
+    with in_section(lille):
+        assert Pair.objects.count() == 1
+    assert len(mail.outbox) == 2
+
+
+def test_a_second_run_while_one_is_in_progress_says_so(coordinator, lille, in_section):
+    with in_section(lille):
+        MatchRun.objects.create(status="running")
+    response = coordinator.post("/coordinator/matching/runs/", follow=True)
+    assert "already in progress" in response.content.decode()
+    page = coordinator.get("/coordinator/matching/").content.decode()
+    assert 'http-equiv="refresh"' in page and "<progress" in page
+
+
+def test_rejecting_from_the_page(
+    coordinator, students, lille, in_section, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        coordinator.post("/coordinator/matching/runs/")
+    with in_section(lille):
+        run, proposal = MatchRun.objects.get(), Proposal.objects.get()
+    coordinator.post(
+        f"/coordinator/matching/runs/{run.pk}/decide/",
+        {"action": "reject", "proposal": [proposal.pk]},
+    )
+    with in_section(lille):
+        assert Proposal.objects.get().status == "rejected"
+
+
+def test_a_pair_by_hand_shows_the_broken_constraint_first(coordinator, lille, in_section):
+    with in_section(lille):
+        incoming = ProfileFactory(languages=["ja"])
+        buddy = ProfileFactory(buddy=True)
+    data = {"incoming": incoming.pk, "buddy": buddy.pk, "action": "create"}
+    warned = coordinator.post("/coordinator/matching/pairs/new/", data)
+    assert "no common language" in warned.content.decode()
+    with in_section(lille):
+        assert not Pair.objects.exists()
+    made = coordinator.post(
+        "/coordinator/matching/pairs/new/", {**data, "accept_broken_constraints": "on"}
+    )
+    assert made["Location"] == "/coordinator/matching/pairs/"
+    with in_section(lille):
+        assert Pair.objects.get().broken_constraints == ["common_language"]
+
+
+def test_pin_then_end_a_pair_from_the_pages(coordinator, students, lille, in_section):
+    incoming, buddy = students
+    coordinator.post(
+        "/coordinator/matching/pairs/new/",
+        {"incoming": incoming.pk, "buddy": buddy.pk, "action": "pin"},
+    )
+    with in_section(lille):
+        assert PinnedPair.objects.filter(incoming=incoming, buddy=buddy).exists()
+    coordinator.post(
+        "/coordinator/matching/pairs/new/",
+        {"incoming": incoming.pk, "buddy": buddy.pk, "action": "create"},
+    )
+    with in_section(lille):
+        pair = Pair.objects.get()
+    assert (
+        coordinator.post(f"/coordinator/matching/pairs/{pair.pk}/end/", {"reason": ""}).status_code
+        == 302
+    )
+    with in_section(lille):
+        assert Pair.objects.active().exists()  # a reason is required
+    coordinator.post(f"/coordinator/matching/pairs/{pair.pk}/end/", {"reason": "moved away"})
+    with in_section(lille):
+        assert not Pair.objects.active().exists()
+    assert "Ana" in coordinator.get("/coordinator/matching/waiting/").content.decode()
+
+
+def test_unknown_students_in_a_pair_form_are_refused(coordinator):
+    response = coordinator.post(
+        "/coordinator/matching/pairs/new/", {"incoming": 999999, "buddy": "x", "action": "create"}
+    )
+    assert response.status_code == 200
+    assert "valid choice" in response.content.decode()
+
+
+def test_settings_validate_save_and_reset(coordinator, lille, in_section):
+    page = coordinator.get("/coordinator/matching/settings/").content.decode()
+    assert 'name="weight_shared_languages"' in page and 'value="80"' in page
+    form = {
+        f"weight_{k}": "50"
+        for k in (
+            "shared_languages",
+            "shared_hobbies",
+            "same_place_of_study",
+            "same_faculty",
+            "age_difference",
+            "arrival_in_availability",
+            "gender_preference",
+            "nationality_diversity",
+            "buddy_experience",
+            "early_arrival",
+        )
+    }
+    bad = coordinator.post(
+        "/coordinator/matching/settings/", {**form, "weight_shared_hobbies": "101", "mode": "flow"}
+    )
+    assert bad.status_code == 200 and "less than or equal to 100" in bad.content.decode()
+    coordinator.post(
+        "/coordinator/matching/settings/",
+        {**form, "mode": "fair", "hard_common_language": "on", "nationality_quota": "2"},
+    )
+    with in_section(lille):
+        policy = MatchingPolicy.load()
+        assert policy.weights["shared_hobbies"] == 50 and policy.mode == "fair"
+        assert policy.hard_constraints["common_language"] is True
+        assert policy.hard_constraints["dates_overlap"] is False
+        assert policy.nationality_quota == 2
+    coordinator.post("/coordinator/matching/settings/", {"action": "reset"})
+    with in_section(lille):
+        policy = MatchingPolicy.load()
+        assert policy.weights["shared_languages"] == 80 and policy.mode == "flow"
+        assert policy.hard_constraints["dates_overlap"] is True
