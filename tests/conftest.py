@@ -8,6 +8,8 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from celery_worker import celery_worker  # noqa: F401 - a fixture
+
 TEST_SECTIONS = {
     "lille": dict(name="ESN Lille", city="Lille", country="FR", language="fr"),
     "paris": dict(name="ESN Paris", city="Paris", country="FR", language="en"),
