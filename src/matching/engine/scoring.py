@@ -37,7 +37,10 @@ from matching.engine.profiles import Buddy, Incoming
 
 # Pairs scored at a time by score_edges: bounds its temporaries to some tens of MB.
 _BLOCK_PAIRS = 1 << 20
-_FAR = 1 << 30  # a day number beyond any real date, for open-ended ranges
+_FAR = 1 << 28  # a day number beyond any real date, for open-ended ranges
+# An unknown arrival, for the availability points only: farther than _FAR, so it is always
+# outside the availability (no points), and still far from overflowing int32.
+_NO_ARRIVAL = 1 << 29
 
 
 @dataclass(frozen=True)
@@ -274,11 +277,11 @@ def score_edges(
     nat_b = nations.array([p.nationality for p in buddies])
     side_i, side_b = _Side(incoming, ref), _Side(buddies, ref)
 
-    arrival_known = np.array([p.arrival is not None for p in incoming])
-    arrival = np.array([_day(p.arrival, -_FAR) for p in incoming], dtype=np.int64)
-    departure = np.array([_day(p.departure, _FAR) for p in incoming], dtype=np.int64)
-    start = np.array([_day(b.available_from, -_FAR) for b in buddies], dtype=np.int64)
-    end = np.array([_day(b.available_until, _FAR) for b in buddies], dtype=np.int64)
+    arrival = np.array([_day(p.arrival, -_FAR) for p in incoming], dtype=np.int32)
+    arrival_pts = np.array([_day(p.arrival, _NO_ARRIVAL) for p in incoming], dtype=np.int32)
+    departure = np.array([_day(p.departure, _FAR) for p in incoming], dtype=np.int32)
+    start = np.array([_day(b.available_from, -_FAR) for b in buddies], dtype=np.int32)
+    end = np.array([_day(b.available_until, _FAR) for b in buddies], dtype=np.int32)
 
     # Terms that depend on one side only, computed with the same functions as score_pair.
     row_score = np.array(
@@ -291,45 +294,60 @@ def score_edges(
     )
 
     hard = {c: policy.is_hard(c) for c in HARD_CONSTRAINTS}
+    # Contributions (weight x points) looked up by count or distance, clipped to where the
+    # points stop changing: no integer division over millions of pairs.
+    lang_tab = _table(w[SHARED_LANGUAGES], policy.languages_for_full_points, _scaled)
+    hob_tab = _table(w[SHARED_HOBBIES], policy.hobbies_for_full_points, _scaled)
+    age_tab = _table(w[AGE_DIFFERENCE], policy.age_gap_years, _linear)
+    arr_tab = _table(
+        w[ARRIVAL_IN_AVAILABILITY],
+        max(policy.arrival_grace_days, 1),
+        _linear,
+        policy.arrival_grace_days,
+    )
+    place_pts = np.int32(w[SAME_PLACE_OF_STUDY] * POINTS)
+    fac_pts = np.int32(w[SAME_FACULTY] * POINTS)
+    gender_pts = np.int32(w[GENDER_PREFERENCE] * POINTS)
+    nat_pts = np.int32(w[NATIONALITY_DIVERSITY] * POINTS)
     block = max(1, _BLOCK_PAIRS // m)
     out_i, out_b, out_s = [], [], []
     for r0 in range(0, n, block):
         r1 = min(n, r0 + block)
         rows = slice(r0, r1)
-        score = np.zeros((r1 - r0, m), dtype=np.int32)
-        score += row_score[rows, None]
-        score += col_score[None, :]
+        score = np.add(row_score[rows, None], col_score[None, :], dtype=np.int32)
         feasible = np.ones((r1 - r0, m), dtype=bool)
 
-        shared = (lang_i[rows] @ lang_b.T).astype(np.int32)
+        shared = lang_i[rows] @ lang_b.T
         if w[SHARED_LANGUAGES]:
-            score += w[SHARED_LANGUAGES] * _scaled_array(shared, policy.languages_for_full_points)
+            score += _lookup(lang_tab, shared)
         if hard[COMMON_LANGUAGE]:
             feasible &= shared > 0
         if w[SHARED_HOBBIES]:
-            common = (hob_i[rows] @ hob_b.T).astype(np.int32)
-            score += w[SHARED_HOBBIES] * _scaled_array(common, policy.hobbies_for_full_points)
+            score += _lookup(hob_tab, hob_i[rows] @ hob_b.T)
 
-        same_place = (place_i[rows, None] == place_b[None, :]) & (place_i[rows, None] >= 0)
-        if w[SAME_PLACE_OF_STUDY]:
-            score += (w[SAME_PLACE_OF_STUDY] * POINTS) * same_place
-        if hard[SAME_PLACE_OF_STUDY]:
-            feasible &= same_place
+        if w[SAME_PLACE_OF_STUDY] or hard[SAME_PLACE_OF_STUDY]:
+            same_place = (place_i[rows, None] == place_b[None, :]) & (place_i[rows, None] >= 0)
+            score += same_place * place_pts
+            if hard[SAME_PLACE_OF_STUDY]:
+                feasible &= same_place
         if w[SAME_FACULTY]:
             same_fac = (fac_i[rows, None] == fac_b[None, :]) & (fac_i[rows, None] >= 0)
-            score += (w[SAME_FACULTY] * POINTS) * same_fac
+            score += same_fac * fac_pts
 
         if w[AGE_DIFFERENCE]:
             a_i, a_b = side_i.ages[rows, None], side_b.ages[None, :]
             gap = np.abs(a_i - a_b)
-            pts = _linear_array(gap, policy.age_gap_years)
-            score += w[AGE_DIFFERENCE] * np.where((a_i >= 0) & (a_b >= 0), pts, 0)
+            # An unknown age on either side earns nothing: push the gap past the table.
+            gap[np.broadcast_to(a_i < 0, gap.shape) | np.broadcast_to(a_b < 0, gap.shape)] = (
+                len(age_tab) - 1
+            )
+            score += _lookup(age_tab, gap)
 
         if w[ARRIVAL_IN_AVAILABILITY]:
-            day = arrival[rows, None]
-            outside = np.maximum(start[None, :] - day, 0) + np.maximum(day - end[None, :], 0)
-            pts = _linear_array(outside, policy.arrival_grace_days)
-            score += w[ARRIVAL_IN_AVAILABILITY] * np.where(arrival_known[rows, None], pts, 0)
+            day = arrival_pts[rows, None]
+            outside = np.maximum(start[None, :] - day, 0)
+            outside += np.maximum(day - end[None, :], 0)
+            score += _lookup(arr_tab, outside)
         if hard[DATES_OVERLAP]:
             feasible &= arrival[rows, None] <= end[None, :]
             feasible &= departure[rows, None] >= start[None, :]
@@ -338,19 +356,19 @@ def score_edges(
             asks = side_i.same_gender_only[rows, None] | side_b.same_gender_only[None, :]
             equal = (gen_i[rows, None] == gen_b[None, :]) & (gen_i[rows, None] >= 0)
             met = ~asks | equal
-            score += (w[GENDER_PREFERENCE] * POINTS) * met
+            score += met * gender_pts
             if hard[GENDER_PREFERENCE]:
                 feasible &= met
 
         if w[NATIONALITY_DIVERSITY]:
             diverse = (nat_i[rows, None] != nat_b[None, :]) & (nat_i[rows, None] >= 0)
             diverse &= nat_b[None, :] >= 0
-            score += (w[NATIONALITY_DIVERSITY] * POINTS) * diverse
+            score += diverse * nat_pts
 
         r, c = np.nonzero(feasible)
         out_i.append((r + r0).astype(np.int32))
         out_b.append(c.astype(np.int32))
-        out_s.append(score[r, c])
+        out_s.append(score[feasible])
     return ScoredEdges(np.concatenate(out_i), np.concatenate(out_b), np.concatenate(out_s))
 
 
@@ -363,11 +381,12 @@ def _same_width(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _scaled_array(count: np.ndarray, full: int) -> np.ndarray:
-    return (POINTS * np.minimum(count, full)) // full
+def _table(weight: int, clip: int, points, *args: int) -> np.ndarray:
+    """weight x points(v) for v = 0..clip, where points(clip) is the value for anything more."""
+    scale = args[0] if args else clip
+    return np.array([weight * points(v, scale) for v in range(clip + 1)], dtype=np.int32)
 
 
-def _linear_array(distance: np.ndarray, zero_at: int) -> np.ndarray:
-    if zero_at <= 0:
-        return np.where(distance == 0, POINTS, 0)
-    return (POINTS * np.maximum(zero_at - distance, 0)) // zero_at
+def _lookup(table: np.ndarray, values: np.ndarray) -> np.ndarray:
+    index = values.astype(np.int32, copy=False) if values.dtype != np.int32 else values
+    return table[np.minimum(index, len(table) - 1, out=index if index is not values else None)]
