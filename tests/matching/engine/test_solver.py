@@ -61,6 +61,15 @@ def test_flow_mode_equals_scipy_on_medium_instances(inst, keep):
 
 
 @MEDIUM
+@given(instances(max_n=40, max_m=40, max_cap=2, density=0.9, extras=False))
+def test_dense_rows_go_through_the_score_prefilter_and_stay_exact(inst):
+    # With keep=1 a row of 16 edges or more is prefiltered by a sampled score cut.
+    result = run(inst, prune=True, keep=1)
+    check_valid(inst, result.incoming, result.buddy, result.score)
+    assert (result.matched, result.total_score) == scipy_reference(inst)
+
+
+@MEDIUM
 @given(instances(max_n=40, max_m=20, max_cap=3, density=0.3), st.booleans())
 def test_fair_mode_lowest_score_is_at_least_flow_modes(inst, prune):
     flow = run(inst, prune)
