@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Section people"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from core.navigation import STUDENT, NavItem, register
+
+        register(NavItem(_("My account"), "core:account", STUDENT, order=10))

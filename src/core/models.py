@@ -31,6 +31,15 @@ class SectionSettings(models.Model):
     privacy_notice_version = models.CharField(
         _("privacy notice version"), max_length=20, default="1"
     )
+    registration_opens_on = models.DateField(_("registration opens on"), null=True, blank=True)
+    registration_closes_on = models.DateField(_("registration closes on"), null=True, blank=True)
+    # The home page's welcome text per language code; the section's own text otherwise.
+    welcome_texts = models.JSONField(_("welcome text per language"), default=dict, blank=True)
+    checkin_after_days = models.PositiveSmallIntegerField(
+        _("days after a pair is confirmed before asking whether they met"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
 
     class Meta:
         verbose_name = _("section settings")
@@ -42,6 +51,14 @@ class SectionSettings(models.Model):
     def load(cls) -> "SectionSettings":
         settings_row, _created = cls.objects.get_or_create(pk=1)
         return settings_row
+
+    def accepts_registrations(self, today: date) -> bool:
+        """Open, and within the registration dates when the section set them."""
+        return (
+            self.registration_open
+            and (self.registration_opens_on is None or self.registration_opens_on <= today)
+            and (self.registration_closes_on is None or today <= self.registration_closes_on)
+        )
 
 
 class PlaceOfStudy(models.Model):
@@ -100,12 +117,13 @@ class Profile(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Taking part")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        DEACTIVATED = "deactivated", _("Deactivated by a coordinator")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     role = models.CharField(_("role"), max_length=10, choices=Role)
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.ACTIVE)
     language = models.CharField(
         _("language for emails"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
@@ -208,7 +226,8 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    action = models.CharField(_("action"), max_length=40, choices=Action)
+    # Free text, not choices: every app records its own actions (see core.audit).
+    action = models.CharField(_("action"), max_length=60)
     details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
@@ -216,3 +235,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class CoordinatorNote(models.Model):
+    """A private note of the coordinators about a student; students never see it."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("note"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"note #{self.pk}"

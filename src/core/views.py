@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {
             "section": request.section,
-            "registration_open": SectionSettings.load().registration_open,
+            "registration_open": SectionSettings.load().accepts_registrations(timezone.localdate()),
             "profile": profile,
             "status": status,
         },
@@ -45,7 +45,7 @@ def register(request: HttpRequest, role: str) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("core:account")
     section_settings = SectionSettings.load()
-    if not section_settings.registration_open:
+    if not section_settings.accepts_registrations(timezone.localdate()):
         return render(request, "core/registration_closed.html", status=403)
     form = RegistrationForm(request.POST or None, role=role, initial={"language": get_language()})
     languages = SpokenLanguageFormSet(request.POST or None, prefix="languages")
@@ -72,7 +72,7 @@ def register(request: HttpRequest, role: str) -> HttpResponse:
 
 
 def register_choice(request: HttpRequest) -> HttpResponse:
-    if not SectionSettings.load().registration_open:
+    if not SectionSettings.load().accepts_registrations(timezone.localdate()):
         return render(request, "core/registration_closed.html", status=403)
     return render(request, "core/register_choice.html")
 

@@ -1,6 +1,7 @@
 """Tasks of matching; each runs in the section's schema it was sent from."""
 
 from django.db import transaction
+from django.utils import translation
 
 from config.celery import app
 from core.accounts.tasks import EMAIL_RETRY
@@ -29,8 +30,9 @@ def send_pair_emails(pair_id: int) -> None:
     if pair is None or pair.ended_at or pair.incoming is None or pair.buddy is None:
         return
     section = current_section()
-    shared = common_ground(pair.incoming, pair.buddy)
     for student, other in ((pair.incoming, pair.buddy), (pair.buddy, pair.incoming)):
+        with translation.override(student.language):
+            shared = common_ground(pair.incoming, pair.buddy)
         with transaction.atomic():
             _, claimed = Notification.objects.get_or_create(
                 kind=Notification.Kind.PAIR_CONFIRMED, profile=student, pair=pair
