@@ -71,6 +71,9 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "axes",
     "core",
+    "core.events",
+    "core.guides",
+    "core.exchange",
     "matching",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -6,6 +6,9 @@ urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("core.accounts.urls")),
     path("coordinator/matching/", include("matching.urls")),
+    path("", include("core.events.urls")),
+    path("", include("core.guides.urls")),
+    path("", include("core.exchange.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
 ]

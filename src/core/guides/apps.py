@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class GuidesConfig(AppConfig):
+    """Pages coordinators write for buddies and incoming students."""
+
+    name = "core.guides"
+    label = "guides"
+    verbose_name = "Guides"

@@ -1,0 +1,2 @@
+app_name = "guides"
+urlpatterns: list = []
