@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("core.events.urls")),
     path("", include("core.guides.urls")),
     path("", include("core.exchange.urls")),
+    path("", include("matching.followup.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
 ]
