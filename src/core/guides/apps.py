@@ -7,3 +7,13 @@ class GuidesConfig(AppConfig):
     name = "core.guides"
     label = "guides"
     verbose_name = "Guides"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from core.navigation import COORDINATOR, STUDENT, NavItem, register
+
+        register(
+            NavItem(_("Guides"), "guides:manage", COORDINATOR, order=50),
+            NavItem(_("Guides"), "guides:list", STUDENT, order=50),
+        )
