@@ -25,12 +25,15 @@ def home(request: HttpRequest) -> HttpResponse:
     """The section's branded front page."""
     profile = _profile_of(request.user)
     status = selectors.programme_status(profile) if profile else None
+    programme = SectionSettings.load()
     return render(
         request,
         "core/home.html",
         {
             "section": request.section,
-            "registration_open": SectionSettings.load().accepts_registrations(timezone.localdate()),
+            "welcome_text": programme.welcome_texts.get(get_language())
+            or request.section.welcome_text,
+            "registration_open": programme.accepts_registrations(timezone.localdate()),
             "profile": profile,
             "status": status,
         },

@@ -1,0 +1,190 @@
+"""The coordinator's workspace: dashboard, students, the section's settings, audit log."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import audit
+from core.accounts.models import User
+from core.models import AuditEvent, Hobby, PlaceOfStudy, Profile, SectionSettings
+from core.permissions import coordinator_required
+from core.workspace import selectors, services
+from core.workspace.forms import (
+    BrandingForm,
+    CatalogueEntryForm,
+    InviteCoordinatorForm,
+    NoteForm,
+    ProgrammeForm,
+    StudentFilterForm,
+)
+
+STUDENTS_PER_PAGE = 50
+EVENTS_PER_PAGE = 100
+CATALOGUES = {"places": PlaceOfStudy, "hobbies": Hobby}
+
+
+@coordinator_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    arrivals = selectors.arrivals_per_week(today)
+    busiest = max((count for _week, count in arrivals), default=0) or 1
+    return render(
+        request,
+        "core/workspace/dashboard.html",
+        {
+            "counts": selectors.counts_by_role(),
+            "shortage": selectors.buddy_shortage(),
+            "arrivals": [(week, count, round(100 * count / busiest)) for week, count in arrivals],
+            "unverified": selectors.unverified_for_a_week()[:20],
+            "arriving_soon": selectors.arriving_soon_without_buddy(today)[:20],
+        },
+    )
+
+
+@coordinator_required
+def students(request: HttpRequest) -> HttpResponse:
+    filters = StudentFilterForm(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    page = Paginator(selectors.student_list(chosen), STUDENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/workspace/students.html",
+        {"filters": filters, "page": page, "query": query.urlencode()},
+    )
+
+
+@coordinator_required
+def student(request: HttpRequest, profile_id: int) -> HttpResponse:
+    profile = get_object_or_404(
+        Profile.objects.select_related("user", "place_of_study"), pk=profile_id
+    )
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_note(request.user, profile, form.cleaned_data["text"])
+        messages.success(request, _("Note added."))
+        return redirect("workspace:student", profile_id=profile.pk)
+    return render(
+        request,
+        "core/workspace/student.html",
+        {
+            "profile": profile,
+            "pairs": selectors.pair_history(profile),
+            "notes": profile.notes.select_related("author"),
+            "note_form": form,
+        },
+    )
+
+
+@require_POST
+@coordinator_required
+def set_student_active(request: HttpRequest, profile_id: int) -> HttpResponse:
+    profile = get_object_or_404(Profile, pk=profile_id)
+    if request.POST.get("active") == "yes":
+        services.reactivate_profile(request.user, profile)
+        messages.success(request, _("The profile is active again."))
+    else:
+        services.deactivate_profile(request.user, profile)
+        messages.success(request, _("The profile is deactivated: out of matching, pairs ended."))
+    return redirect("workspace:student", profile_id=profile.pk)
+
+
+@coordinator_required
+def section_settings(request: HttpRequest) -> HttpResponse:
+    programme = SectionSettings.load()
+    section = request.section
+    branding = BrandingForm(instance=section, welcome_texts=programme.welcome_texts)
+    programme_form = ProgrammeForm(instance=programme)
+    form_name = request.POST.get("form")
+    if request.method == "POST" and form_name == "branding":
+        branding = BrandingForm(
+            request.POST, request.FILES, instance=section, welcome_texts=programme.welcome_texts
+        )
+        if branding.is_valid():
+            services.update_branding(
+                request.user, section, branding.section_values(), branding.welcome_texts()
+            )
+            messages.success(request, _("Branding saved."))
+            return redirect("workspace:settings")
+    elif request.method == "POST" and form_name == "programme":
+        programme_form = ProgrammeForm(request.POST, instance=SectionSettings.load())
+        if programme_form.is_valid():
+            services.update_programme(
+                request.user,
+                {field: programme_form.cleaned_data[field] for field in ProgrammeForm.Meta.fields},
+            )
+            messages.success(request, _("Programme settings saved."))
+            return redirect("workspace:settings")
+    return render(
+        request,
+        "core/workspace/settings.html",
+        {
+            "branding": branding,
+            "programme": programme_form,
+            "places": PlaceOfStudy.objects.all(),
+            "hobbies": Hobby.objects.all(),
+            "entry_form": CatalogueEntryForm(),
+        },
+    )
+
+
+@require_POST
+@coordinator_required
+def catalogue(request: HttpRequest, kind: str) -> HttpResponse:
+    model = CATALOGUES[kind]
+    if "switch_off" in request.POST:
+        entry = get_object_or_404(model, pk=request.POST.get("switch_off"))
+        services.switch_off_catalogue_entry(request.user, entry)
+        return redirect("workspace:settings")
+    form = CatalogueEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.save_catalogue_entry(request.user, model, form.cleaned_data["name"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, _("Give a name of at most 60 characters."))
+    return redirect("workspace:settings")
+
+
+@coordinator_required
+def team(request: HttpRequest) -> HttpResponse:
+    form = InviteCoordinatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invite_co_coordinator(request.user, form.cleaned_data["email"])
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("Invitation sent."))
+            return redirect("workspace:team")
+    coordinators = User.objects.filter(is_coordinator=True).order_by("-is_active", "email")
+    return render(request, "core/workspace/team.html", {"form": form, "coordinators": coordinators})
+
+
+@require_POST
+@coordinator_required
+def deactivate_coordinator(request: HttpRequest, user_id: int) -> HttpResponse:
+    other = get_object_or_404(User, pk=user_id, is_coordinator=True)
+    try:
+        services.deactivate_coordinator(request.user, other)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("workspace:team")
+
+
+@coordinator_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    page = Paginator(
+        AuditEvent.objects.select_related("actor").order_by("-at", "-pk"), EVENTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    rows = [(event, audit.label(event.action)) for event in page]
+    return render(request, "core/workspace/audit_log.html", {"page": page, "rows": rows})
