@@ -11,3 +11,4 @@ class MatchingConfig(AppConfig):
         from core.navigation import COORDINATOR, NavItem, register
 
         register(NavItem(_("Matching"), "matching:overview", COORDINATOR, order=30))
+        from matching.followup import ready  # noqa: F401 - menu, audit words, tasks, signals

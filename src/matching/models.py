@@ -249,3 +249,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.profile_id}"
+
+
+from matching.followup.models import *  # noqa: E402,F403
