@@ -199,7 +199,7 @@ def export_attendees(event: Event, user: User) -> str:
                 _cell(profile.user.email),
                 profile.role,
                 registration.status,
-                timezone.localtime(registration.created_at).isoformat(timespec="minutes"),
+                f"{timezone.localtime(registration.created_at):%Y-%m-%d %H:%M}",
             ]
         )
     audit.record(ATTENDEES_EXPORTED, user, event=event.pk, rows=len(rows))

@@ -1,0 +1,53 @@
+"""Shared fixtures of the events and messages tests."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from core.accounts.models import User
+from core.events.models import Event
+
+
+def _make_event(**fields) -> Event:
+    starts_at = fields.pop("starts_at", timezone.now() + timedelta(days=7))
+    values = {
+        "title": "Welcome picnic",
+        "starts_at": starts_at,
+        "place": "Citadelle park",
+        "capacity": 2,
+        "description": "Bring food to share.",
+    } | fields
+    return Event.objects.create(**values)
+
+
+@pytest.fixture
+def make_event():
+    """`make_event(**fields)`: an event of the current section, published, in a week."""
+    return _make_event
+
+
+@pytest.fixture
+def client_for(in_section):
+    """`client_for(section, user)`: a client logged in on the section's host, in English."""
+
+    def make(section, user) -> Client:
+        client = Client(HTTP_HOST=section.host)
+        client.cookies["django_language"] = "en"
+        with in_section(section):
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def coordinator_user(lille, in_section) -> User:
+    with in_section(lille):
+        return User.objects.get(is_coordinator=True)
+
+
+@pytest.fixture
+def coordinator(lille, client_for, coordinator_user) -> Client:
+    return client_for(lille, coordinator_user)
