@@ -1,0 +1,141 @@
+"""Writes of the CSV exchange: audit of exports, imports from preview to commit, invitations."""
+
+from datetime import date
+from enum import StrEnum
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from config.celery import enqueue_on_commit
+from core import audit
+from core.accounts.models import User
+from core.exchange import importing
+from core.exchange.models import INVITATION_VALID_FOR, ImportBatch, ImportedInvitation
+from core.exchange.tasks import send_import_invitations
+from core.exchange.tokens import LinkRefused
+from core.models import Hobby, Profile
+from core.services import SpokenLanguage, register_student
+
+EXPORTED = "csv_exported"
+IMPORTED = "students_imported"
+
+
+def record_export(actor: User, *, kind: str, columns: list[str], rows: int, **filters) -> None:
+    """Every export is in the audit log: what, which columns, how many rows; no names."""
+    audit.record(EXPORTED, actor, kind=kind, columns=columns, rows=rows, filters=filters)
+
+
+def preview_import(actor: User, content: bytes) -> ImportBatch:
+    """Check a file and keep its rows and problems for the preview and the commit."""
+    report = importing.parse(content)
+    return ImportBatch.objects.create(
+        created_by=actor, rows=report.rows, errors=report.errors, row_count=report.row_count
+    )
+
+
+class Outcome(StrEnum):
+    IMPORTED = "imported"
+    ALREADY_IMPORTED = "already_imported"
+    HAS_ERRORS = "has_errors"
+    EXPIRED = "expired"
+    CHANGED = "changed"  # new problems appeared since the preview: see the batch's errors
+
+
+def commit_import(actor: User, batch_id: int) -> Outcome:
+    """Invite every row of a previewed batch, or none; a second commit does nothing."""
+    with transaction.atomic():
+        # one import commits at a time in a section: two files cannot invite one email twice
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"exchange.import:{connection.schema_name}"],
+            )
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status == ImportBatch.Status.COMMITTED:
+            return Outcome.ALREADY_IMPORTED
+        if batch.errors or not batch.rows:
+            return Outcome.HAS_ERRORS
+        if batch.is_expired:
+            return Outcome.EXPIRED
+        problems = importing.recheck(batch.rows)
+        if problems:
+            batch.errors = problems
+            batch.save(update_fields=["errors"])
+            return Outcome.CHANGED
+        ImportedInvitation.objects.bulk_create(
+            ImportedInvitation(
+                batch=batch,
+                email=row["email"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                nationality=row["nationality"],
+                arrival_date=date.fromisoformat(row["arrival_date"]),
+                departure_date=date.fromisoformat(row["departure_date"]),
+                place_of_study_id=row["place_of_study"],
+                home_university=row["home_university"],
+            )
+            for row in batch.rows
+        )
+        # the invitations hold the rows now: the batch keeps only its counts
+        batch.status = ImportBatch.Status.COMMITTED
+        batch.committed_at = timezone.now()
+        batch.committed_by = actor
+        batch.rows = []
+        batch.save(update_fields=["status", "committed_at", "committed_by", "rows"])
+        audit.record(IMPORTED, actor, batch=batch.pk, rows=batch.row_count)
+        enqueue_on_commit(send_import_invitations, batch.pk)
+    return Outcome.IMPORTED
+
+
+def complete_invitation(
+    invitation: ImportedInvitation,
+    *,
+    password: str,
+    first_name: str,
+    last_name: str,
+    profile_fields: dict,
+    hobbies: list[Hobby],
+    languages: list[SpokenLanguage],
+) -> Profile:
+    """Create the invited student's account and profile, email verified (they came from
+    the link sent to it), and close the invitation."""
+    with transaction.atomic():
+        locked = ImportedInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.used_at is not None:
+            raise LinkRefused("used")
+        profile = register_student(
+            email=locked.email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            profile_fields=profile_fields,
+            hobbies=hobbies,
+            languages=languages,
+        )
+        now = timezone.now()
+        profile.email_verified_at = now
+        profile.save(update_fields=["email_verified_at"])
+        # the profile has the data now: keep only that the invitation was used
+        locked.used_at = now
+        locked.email = locked.first_name = locked.last_name = locked.home_university = ""
+        locked.save(
+            update_fields=["used_at", "email", "first_name", "last_name", "home_university"]
+        )
+        ImportBatch.objects.filter(pk=locked.batch_id).update(
+            completed_count=F("completed_count") + 1
+        )
+    return profile
+
+
+def purge_import_data(now=None) -> dict[str, int]:
+    """Forget what imports no longer need: previews never committed (their rows hold
+    personal data) and invitations whose link has expired."""
+    now = now or timezone.now()
+    previews, _ = ImportBatch.objects.filter(
+        status=ImportBatch.Status.PREVIEWED, expires_at__lte=now
+    ).delete()
+    invitations, _ = ImportedInvitation.objects.filter(
+        created_at__lte=now - INVITATION_VALID_FOR
+    ).delete()
+    return {"previews": previews, "invitations": invitations}
