@@ -1,18 +1,22 @@
-"""Registrations racing for the last places: the event's row lock makes them take turns.
+"""Races: registrations for the last places take turns on the event's row lock; two
+workers sending one message share its deliveries, and nobody gets it twice.
 
 Not in a test transaction: each thread has its own connection and must see committed rows.
 """
 
 import threading
+import time
 
 import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 from django.db.models import Count
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
 from core.events import services
-from core.events.models import Event, EventRegistration
+from core.events.models import Event, EventRegistration, Message, MessageDelivery
 from core.models import PlaceOfStudy
 from factories import ProfileFactory
 
@@ -42,7 +46,7 @@ def test_concurrent_registrations_never_overbook(committed_event, django_db_bloc
             with schema_context("lille"):
                 start.wait()
                 services.register_for_event(event.pk, student)
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
         finally:
             connection.close()
@@ -81,3 +85,69 @@ def test_the_database_refuses_a_second_registration_of_a_student(lille, in_secti
             EventRegistration.objects.create(
                 event=event, profile=student, status="waiting", created_at=timezone.now()
             )
+
+
+class SlowRelay(EmailBackend):
+    """A relay taking a little time per email, so that two workers overlap."""
+
+    def send_messages(self, messages):
+        time.sleep(0.02)
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def committed_message(django_db_setup, django_db_blocker):
+    """A message queued to 15 students, committed; removed afterwards."""
+    with django_db_blocker.unblock(), schema_context("lille"):
+        places_before = set(PlaceOfStudy.objects.values_list("pk", flat=True))
+        students = [ProfileFactory() for _ in range(15)]
+        message = Message.objects.create(
+            segment="all_incoming", subject_en="Hello", body_en="Hello {first_name}"
+        )
+        with pytest.MonkeyPatch.context() as patch:  # queued, but no task: the test runs them
+            patch.setattr(services, "enqueue_on_commit", lambda *args: None)
+            services.send_message(message.pk, None)
+    yield message, students
+    with django_db_blocker.unblock(), schema_context("lille"):
+        Message.objects.filter(pk=message.pk).delete()
+        User.objects.filter(pk__in=[s.user_id for s in students]).delete()
+        PlaceOfStudy.objects.exclude(pk__in=places_before).delete()
+    connection.set_schema_to_public()
+
+
+def test_two_workers_sending_one_message_send_each_email_once(
+    committed_message, django_db_blocker, settings, monkeypatch
+):
+    from core.events import tasks
+
+    message, students = committed_message
+    assert mail.outbox == []
+    settings.EMAIL_BACKEND = f"{__name__}.SlowRelay"
+    monkeypatch.setattr(services, "BATCH_SIZE", 4)
+    start = threading.Barrier(2)
+    errors = []
+
+    def worker():
+        try:
+            with schema_context("lille"):
+                start.wait()
+                tasks.send_message.run(message.pk)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with django_db_blocker.unblock():
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        with schema_context("lille"):
+            message = Message.objects.get(pk=message.pk)
+            statuses = set(
+                MessageDelivery.objects.filter(message=message).values_list("status", flat=True)
+            )
+    assert sorted(email.to[0] for email in mail.outbox) == sorted(s.user.email for s in students)
+    assert message.status == "sent" and message.sent_count == 15 and statuses == {"sent"}

@@ -1,0 +1,66 @@
+"""A message sent from lille goes through Redis to a real worker, which sends it in lille."""
+
+import time
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from config.celery import app as celery_app
+from core.accounts.models import User
+from core.events import services
+from core.events.models import Message
+from core.models import PlaceOfStudy
+from factories import ProfileFactory
+
+pytestmark = pytest.mark.celery_worker
+
+
+@pytest.fixture
+def committed_students(django_db_setup, django_db_blocker):
+    """Students the worker's own connection can see: committed, and removed afterwards."""
+    with django_db_blocker.unblock(), schema_context("lille"):
+        places_before = set(PlaceOfStudy.objects.values_list("pk", flat=True))
+        students = [
+            ProfileFactory(language="en", user__email="worker-en@example.org"),
+            ProfileFactory(language="fr", user__email="worker-fr@example.org"),
+        ]
+    yield students
+    with django_db_blocker.unblock(), schema_context("lille"):
+        Message.objects.all().delete()
+        User.objects.filter(pk__in=[s.user_id for s in students]).delete()
+        PlaceOfStudy.objects.exclude(pk__in=places_before).delete()
+    connection.set_schema_to_public()
+
+
+def test_a_message_is_sent_by_a_real_worker_in_its_section(
+    celery_worker, committed_students, django_db_blocker
+):
+    queue, outbox = celery_worker
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    try:
+        with django_db_blocker.unblock(), schema_context("lille"):
+            message = Message.objects.create(
+                segment="all_incoming",
+                subject_en="Hello from the worker",
+                body_en="Hello {first_name}",
+                subject_fr="Bonjour du worker",
+                body_fr="Bonjour {first_name}",
+            )
+            services.send_message(message.pk, None)  # autocommit: queued at once
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                message.refresh_from_db()
+                if message.status == "sent":
+                    break
+                time.sleep(0.2)
+            assert (message.status, message.sent_count) == ("sent", 2)
+    finally:
+        celery_app.conf.task_default_queue = default_queue
+    emails = [path.read_text() for path in outbox.iterdir()]
+    text = "\n".join(emails)
+    assert "Subject: Hello from the worker" in text
+    assert "Subject: Bonjour du worker" in text
+    assert "lille.localhost/unsubscribe/" in text
+    assert text.count("To: worker-") == 2
