@@ -186,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "args": ("core.tasks.clear_expired_sessions",),
     },
+    "pair-follow-ups": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(minute=23),  # hourly: check-ins, reminders, surveys that are due
+        "args": ("matching.followup.tasks.send_follow_ups",),
+    },
     "erase-profiles-after-the-stay": {
         "task": "tenants.tasks.run_in_every_section",
         "schedule": crontab(hour=4, minute=7),

@@ -22,6 +22,7 @@ from core.workspace.forms import (
     ProgrammeForm,
     StudentFilterForm,
 )
+from matching.followup.selectors import pairs_needing_attention
 
 STUDENTS_PER_PAGE = 50
 EVENTS_PER_PAGE = 100
@@ -42,6 +43,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "arrivals": [(week, count, round(100 * count / busiest)) for week, count in arrivals],
             "unverified": selectors.unverified_for_a_week()[:20],
             "arriving_soon": selectors.arriving_soon_without_buddy(today)[:20],
+            "new_buddy_requests": pairs_needing_attention().select_related(
+                "incoming__user", "buddy__user"
+            )[:20],
         },
     )
 

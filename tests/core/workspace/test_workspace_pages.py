@@ -15,6 +15,7 @@ from PIL import Image
 from core.accounts.models import User
 from core.models import AuditEvent, CoordinatorNote, Hobby, PlaceOfStudy, Profile, SectionSettings
 from factories import HobbyFactory, PlaceOfStudyFactory, ProfileFactory
+from matching.followup.models import CheckIn
 from matching.models import Pair
 from tenants.models import Section
 
@@ -79,7 +80,13 @@ def test_the_dashboard_counts_and_warns(coordinator, lille, in_section):
         ProfileFactory(arrival_date=today + timedelta(days=60))
         old = ProfileFactory(user__first_name="Silent", email_verified_at=None)
         Profile.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+        pair = Pair.objects.get()
+        CheckIn.objects.create(
+            pair=pair, profile=paired, answer="new_buddy", answered_at=timezone.now()
+        )
     page = coordinator.get("/coordinator/").content.decode()
+    assert "Asked for a new buddy" in page
+    assert f"{paired.user.get_full_name()} ↔ {buddy.user.get_full_name()}" in page
     assert "Not enough buddies" in page
     assert "2 incoming students are waiting, and buddies have 0 free places." in page
     assert "/coordinator/messages/new/?segment=all_buddies" in page
