@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class EventsConfig(AppConfig):
@@ -19,9 +20,20 @@ class EventsConfig(AppConfig):
             NavItem(_("Messages"), "events:messages", COORDINATOR, order=45),
             NavItem(_("Events"), "events:student_events", STUDENT, order=20),
         )
+        post_delete.connect(
+            _place_freed, sender="events.EventRegistration", dispatch_uid="events-place-freed"
+        )
         audit.register(
             {
                 "event_attendees_exported": _("Event attendee list exported"),
                 "message_sent": _("Message sent to students"),
             }
         )
+
+
+def _place_freed(sender, instance, **kwargs) -> None:
+    """A registered student's account was erased: their place goes to the waiting list."""
+    if instance.status == "registered":
+        from core.events import services
+
+        services.promote_waiting(instance.event_id)

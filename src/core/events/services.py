@@ -127,6 +127,14 @@ def cancel_registration(event_id: int, profile: Profile) -> EventRegistration | 
     return registration
 
 
+def promote_waiting(event_id: int) -> None:
+    """Fill an event's free places from its waiting list (after a student's account is erased)."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        if event is not None and event.starts_at > timezone.now():
+            _promote_waiting(event)
+
+
 def _promote_waiting(event: Event) -> list[EventRegistration]:
     """Give the free places to the first waiting students (the event row is locked)."""
     free = event.capacity - selectors.registered_count(event)

@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 from core.accounts.models import User
 from core.events import services
 from core.events.models import Event, EventRegistration, Message, MessageDelivery
-from core.models import PlaceOfStudy
+from core.models import AuditEvent, PlaceOfStudy
 from factories import ProfileFactory
 
 
@@ -110,6 +110,7 @@ def committed_message(django_db_setup, django_db_blocker):
     yield message, students
     with django_db_blocker.unblock(), schema_context("lille"):
         Message.objects.filter(pk=message.pk).delete()
+        AuditEvent.objects.filter(action="message_sent", details__message=message.pk).delete()
         User.objects.filter(pk__in=[s.user_id for s in students]).delete()
         PlaceOfStudy.objects.exclude(pk__in=places_before).delete()
     connection.set_schema_to_public()

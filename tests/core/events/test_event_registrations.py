@@ -160,3 +160,16 @@ def test_the_attendee_export_lists_places_then_the_waiting_list_and_is_audited(
     audit = AuditEvent.objects.get(action="event_attendees_exported")
     assert audit.actor == coordinator_user
     assert audit.details == {"event": event.pk, "rows": 2}
+
+
+def test_an_erased_students_place_goes_to_the_waiting_list(make_event):
+    from core.services import erase_student
+
+    event = make_event(capacity=1)
+    ana, ben = ProfileFactory(), ProfileFactory()
+    services.register_for_event(event.pk, ana)
+    services.register_for_event(event.pk, ben)
+    erase_student(ana.user, action="account_deleted")
+    assert statuses(event) == {ben.pk: "registered"}
+    event.delete()  # deleting an event with registrations promotes nobody, and does not fail
+    assert not EventRegistration.objects.exists()

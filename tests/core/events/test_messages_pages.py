@@ -297,3 +297,18 @@ def test_forged_and_foreign_tokens_are_refused(
     assert paris_client.post(f"/unsubscribe/{token}/").status_code == 400
     with in_section(lille):
         assert not MessagePreference.objects.exists()
+
+
+def test_a_draft_for_a_deleted_event_says_so(coordinator, student, lille, in_section, make_event):
+    with in_section(lille):
+        event = make_event()
+        message = Message.objects.create(
+            **message_data(segment="event_attendees", parameter=str(event.pk))
+        )
+        event.delete()
+    review = coordinator.get(f"/coordinator/messages/{message.pk}/").content.decode()
+    assert "This event does not exist." in review
+    sent = coordinator.post(f"/coordinator/messages/{message.pk}/send/", follow=True)
+    assert "This event does not exist." in sent.content.decode()
+    with in_section(lille):
+        assert Message.objects.get().status == "draft"

@@ -10,7 +10,7 @@ from config.celery import app as celery_app
 from core.accounts.models import User
 from core.events import services
 from core.events.models import Message
-from core.models import PlaceOfStudy
+from core.models import AuditEvent, PlaceOfStudy
 from factories import ProfileFactory
 
 pytestmark = pytest.mark.celery_worker
@@ -27,6 +27,8 @@ def committed_students(django_db_setup, django_db_blocker):
         ]
     yield students
     with django_db_blocker.unblock(), schema_context("lille"):
+        sent = list(Message.objects.values_list("pk", flat=True))
+        AuditEvent.objects.filter(action="message_sent", details__message__in=sent).delete()
         Message.objects.all().delete()
         User.objects.filter(pk__in=[s.user_id for s in students]).delete()
         PlaceOfStudy.objects.exclude(pk__in=places_before).delete()
