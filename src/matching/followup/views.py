@@ -49,7 +49,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return _invalid_link(request)
     if response.answered_at is not None:
         return render(request, "matching/followup/survey_done.html")
-    form = SurveyForm(request.POST or None)
+    form = SurveyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.record_survey_answer(
             response, form.cleaned_data["rating"], form.cleaned_data["comment"]
