@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -139,4 +139,7 @@ def export(queryset: QuerySet, columns: list[Column], keys: list[str]) -> Export
 
 
 def recent_batches(limit: int = 10) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.defer("rows", "errors")[:limit]
+    """The latest uploads, without their rows and problems (which can be large)."""
+    return ImportBatch.objects.defer("rows", "errors").annotate(
+        has_errors=ExpressionWrapper(~Q(errors=[]), output_field=BooleanField())
+    )[:limit]

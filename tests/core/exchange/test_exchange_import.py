@@ -264,6 +264,7 @@ def test_upload_preview_commit_from_the_pages(
     assert response["Location"] == f"/coordinator/import/{batch.pk}/"
     page = coordinator.get(response["Location"]).content.decode()
     assert "No problems: 3 students are ready to be imported and invited." in page
+    assert "Import before " in page
     assert "incoming2@example.org" in page
     assert f'action="/coordinator/import/{batch.pk}/commit/"' in page
     with django_capture_on_commit_callbacks(execute=True):
@@ -299,6 +300,8 @@ def test_the_preview_reports_each_problem_and_offers_no_commit(
     assert "“31/02/2026” is not a date" in page
     assert "<strong>Line 4</strong> · <code>place_of_study</code>" in page
     assert "commit/" not in page
+    listing = coordinator.get("/coordinator/import/").content.decode()
+    assert "Previewed · with errors" in listing
 
 
 def test_one_bad_row_among_many_imports_nothing(
