@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from core.exchange import importing, services
+from core.exchange import importing, services, tasks
 from core.exchange.models import ImportBatch, ImportedInvitation
 from core.models import AuditEvent, PlaceOfStudy
 from factories import ProfileFactory, UserFactory
@@ -457,3 +457,5 @@ def test_purge_forgets_expired_previews_and_expired_invitations(
             committed.pk,
         }
         assert list(ImportedInvitation.objects.values_list("pk", flat=True)) == [recent.pk]
+        # the periodic task the beat runs in every section
+        assert tasks.purge_import_data() == {"previews": 0, "invitations": 0}
