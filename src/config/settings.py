@@ -191,6 +191,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=23),  # hourly: check-ins, reminders, surveys that are due
         "args": ("matching.followup.tasks.send_follow_ups",),
     },
+    "purge-import-data": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(hour=2, minute=41),
+        "args": ("core.exchange.tasks.purge_import_data",),
+    },
     "erase-profiles-after-the-stay": {
         "task": "tenants.tasks.run_in_every_section",
         "schedule": crontab(hour=4, minute=7),
