@@ -72,3 +72,15 @@ def test_log_lines_carry_the_schema(db):
     assert record.schema == "lille"
     SchemaFilter().filter(record)
     assert record.schema == connection.schema_name == "public"
+
+
+def test_every_periodic_task_exists_and_runs_in_every_section():
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name
+        if entry["task"] == "tenants.tasks.run_in_every_section":
+            assert entry["args"][0] in app.tasks, name
