@@ -57,7 +57,9 @@ class EventForm(forms.ModelForm):
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]
-        changed = self.instance.pk is None or starts_at != self.instance.starts_at
+        # the form shows minutes: the same minute as saved is no change
+        saved = self.instance.starts_at
+        changed = saved is None or starts_at != saved.replace(second=0, microsecond=0)
         if changed and starts_at <= timezone.now():
             raise ValidationError(_("The event cannot start in the past."))
         return starts_at

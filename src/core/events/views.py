@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -48,7 +49,11 @@ def edit_event(request: HttpRequest, event_id: int) -> HttpResponse:
         except services.CapacityBelowRegistrations as error:
             form.add_error(
                 "capacity",
-                _("%(count)d students are already registered: keep at least that many places.")
+                ngettext(
+                    "%(count)d student is already registered: keep at least that many places.",
+                    "%(count)d students are already registered: keep at least that many places.",
+                    error.registered,
+                )
                 % {"count": error.registered},
             )
         else:
