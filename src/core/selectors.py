@@ -3,7 +3,9 @@
 from dataclasses import dataclass, field
 
 from core.accounts.models import User
+from core.events.models import EventRegistration, MessagePreference
 from core.models import AuditEvent, Profile
+from matching.followup.models import CheckIn, SurveyResponse
 from matching.models import Pair
 from matching.selectors import active_pairs_of, is_on_waiting_list
 
@@ -94,6 +96,20 @@ def personal_data(user: User) -> dict:
             "end_reason": pair.end_reason,
         }
         for pair in Pair.objects.filter(**{side: profile}).order_by("confirmed_at")
+    ]
+    data["events"] = [
+        {"event": r.event.title, "starts_at": r.event.starts_at.isoformat(), "status": r.status}
+        for r in EventRegistration.objects.filter(profile=profile).select_related("event")
+    ]
+    preference = MessagePreference.objects.filter(profile=profile).first()
+    data["unsubscribed_from_messages_at"] = _iso(preference.unsubscribed_at if preference else None)
+    data["check_ins"] = [
+        {"sent_at": _iso(c.sent_at), "answer": c.answer, "answered_at": _iso(c.answered_at)}
+        for c in CheckIn.objects.filter(profile=profile)
+    ]
+    data["surveys"] = [
+        {"rating": r.rating, "comment": r.comment, "answered_at": _iso(r.answered_at)}
+        for r in SurveyResponse.objects.filter(profile=profile)
     ]
     data["exports"] = [
         event.at.isoformat()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from core.accounts.models import User
 from core.models import AuditEvent, Profile, SectionSettings
 from factories import ProfileFactory
+from matching.followup.models import CheckIn, SurveyResponse
 from matching.models import Pair
 from tenants.tasks import run_in_every_section
 
@@ -33,6 +34,12 @@ def client_for(section, profile, in_section) -> Client:
 
 
 def test_download_my_data_gives_all_of_mine_and_nothing_of_my_buddy(pair, lille, in_section):
+    with in_section(lille):
+        CheckIn.objects.create(pair=pair, profile=pair.incoming, answer="met")
+        CheckIn.objects.create(pair=pair, profile=pair.buddy, answer="not_yet")
+        SurveyResponse.objects.create(
+            pair=pair, profile=pair.incoming, role="incoming", rating=5, comment="Great buddy"
+        )
     client = client_for(lille, pair.incoming, in_section)
     response = client.get("/account/export/")
     assert response["Content-Type"].startswith("application/json")
@@ -43,6 +50,11 @@ def test_download_my_data_gives_all_of_mine_and_nothing_of_my_buddy(pair, lille,
     assert {"language": "es", "level": "fluent"} in data["profile"]["languages"]
     assert data["profile"]["phone"] == "+34 600 000 000"
     assert len(data["pairs"]) == 1
+    assert data["check_ins"] == [
+        {"sent_at": data["check_ins"][0]["sent_at"], "answer": "met", "answered_at": None}
+    ]
+    assert data["surveys"][0]["comment"] == "Great buddy"
+    assert data["events"] == [] and data["unsubscribed_from_messages_at"] is None
     assert "lucas" not in response.content.decode()
     with in_section(lille):
         assert AuditEvent.objects.filter(action="data_exported").count() == 1
