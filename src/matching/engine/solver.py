@@ -42,8 +42,17 @@ DEFAULT_KEEP = 10
 _PRUNE_MIN_EDGES = 20_000
 _PRUNE_MIN_RATIO = 2
 # Edges examined at a time when checking reduced costs: temporaries that stay in cache.
-_CHUNK = 1 << 17
+_CHUNK = 1 << 15
 _MAX_ROUNDS = 30
+# Edges added per student and round: the most violating ones; twice as many each round after
+# _ADD_ROUNDS.
+_ADD = 5
+_ADD_ROUNDS = 4
+# Edges that come within this quantile of the buddies' positive prices of violating them are
+# added too, so that the next prices, a little higher, do not call for another round.
+_MARGIN_QUANTILE = 0.1
+# Score histogram bins when choosing each student's best edges: at most 2**_BIN_BITS.
+_BIN_BITS = 8
 _NEG_INF = np.int64(-(1 << 62))
 _INF = np.int64(1 << 62)
 
@@ -147,6 +156,10 @@ def solve_edges(
     elif pins or forbid:
         ei, eb, es = _drop_edges(ei, eb, es, pin_i, forbid, n_incoming)
 
+    if len(ei) > 1 and not bool(np.all(ei[1:] >= ei[:-1])):
+        # The solver works on edges grouped by student.
+        order = np.argsort(ei, kind="stable")
+        ei, eb, es = ei[order], eb[order], es[order]
     rng = np.random.default_rng(seed)
     solver = _Solver(n_incoming, cap, ei, eb, es, quota, keep, rng)
     if mode == "flow":
@@ -341,6 +354,8 @@ class _Solver:
         self.rounds = 0
         self.stats: dict[str, float] = {}
         top = max(abs(int(es.min())), abs(int(es.max())), 1) if len(es) else 1
+        self.top = top
+        self.starts: np.ndarray | None = None
         # Any two totals differ by less than C, so one more student matched always wins.
         self.big = 2 * max(n, 1) * top + 1
         # Potentials are sums along paths of at most (nodes) arcs of cost up to 2C.
@@ -367,22 +382,36 @@ class _Solver:
             chosen = self._flow(edges, potentials=False)[0]
             return _Result(edges[chosen], True, len(edges), threshold)
         kept = self._top_k(pool)
-        for _ in range(_MAX_ROUNDS):
+        in_pool = np.zeros(len(self.es), dtype=bool)
+        in_pool[kept] = True
+        for round_ in range(_MAX_ROUNDS):
             self.rounds += 1
             chosen, d = self._flow(kept, potentials=True)
             if d is None:
                 break
-            # A chosen edge is at capacity: only its backward arc is residual, so a negative
-            # forward reduced cost on it means nothing.
-            violators = np.setdiff1d(self._violators(d, pool), kept[chosen])
+            # The kept edges satisfy the prices (they priced the kept solution); of the others,
+            # each student's few most violating ones are added, rather than all of them: the
+            # certificate may reject millions of edges when the kept ones match too few
+            # students. More per round when the rounds drag on.
+            add = _ADD << min(max(0, round_ + 1 - _ADD_ROUNDS), 10)
+            violators = self._violators(d, pool, in_pool, self._margin(d), add)
             if len(violators) == 0:
                 return _Result(kept[chosen], True, len(kept), threshold)
-            kept = np.union1d(kept, violators)
+            in_pool[violators] = True
+            kept = np.flatnonzero(in_pool)
             if len(kept) * 2 > n_edges:
                 break
         edges = np.arange(len(self.es)) if pool is None else pool
         chosen = self._flow(edges, potentials=False)[0]
         return _Result(edges[chosen], True, len(edges), threshold)
+
+    def _margin(self, prices: _Prices) -> int:
+        """How close to violating an edge may come and still be added: a low quantile of the
+        buddies' positive prices on the score scale (those on the scale of C only say that
+        the kept edges could not match as many students)."""
+        bud = prices.d[prices.bud0 : prices.bud0 + self.m]
+        price = -bud[(bud < 0) & (bud > -(self.big // 2))]
+        return int(np.quantile(price, _MARGIN_QUANTILE)) if len(price) else 0
 
     # -- pruning ---------------------------------------------------------------------------
 
@@ -391,92 +420,88 @@ class _Solver:
         t0 = time.perf_counter()
         k = self.keep or DEFAULT_KEEP
         if pool is None:
-            ei, eb, es = self.ei, self.eb, self.es
+            kept = self._top_k_rows(self.ei, self.eb, self.es, k)
         else:
-            ei, eb, es = self.ei[pool], self.eb[pool], self.es[pool]
-        order = None
-        if len(ei) > 1 and not bool(np.all(ei[1:] >= ei[:-1])):
-            order = np.argsort(ei, kind="stable")
-            ei, eb, es = ei[order], eb[order], es[order]
-        kept = self._prefilter(ei, es, k)
-        if kept is None:
-            kept = self._top_k_rows(ei, eb, es, k)
-        else:
-            kept = kept[self._top_k_rows(ei[kept], eb[kept], es[kept], k)]
-        if order is not None:
-            kept = np.sort(order[kept])
-        if pool is not None:
-            kept = pool[kept]
+            kept = pool[self._top_k_rows(self.ei[pool], self.eb[pool], self.es[pool], k)]
         self._timed("prune_seconds", t0)
         return kept
-
-    def _prefilter(self, ei: np.ndarray, es: np.ndarray, k: int) -> np.ndarray | None:
-        """Edges at or above a score most students' best k clear, plus every edge of the
-        students who have fewer than k there: a superset of each student's best k, small
-        enough that the exact selection after it costs little. None when not worth it.
-        """
-        wanted = 4 * k * self.n
-        if len(es) < 4 * wanted:
-            return None
-        sample = es[self.rng.integers(0, len(es), size=1 << 15)]
-        cut = int(
-            np.partition(sample, len(sample) - 1 - (len(sample) * wanted) // len(es))[
-                len(sample) - 1 - (len(sample) * wanted) // len(es)
-            ]
-        )
-        mask = es >= cut
-        starts = np.searchsorted(ei, np.arange(self.n + 1, dtype=np.int32))
-        have = np.bincount(ei[mask], minlength=self.n)
-        short = np.flatnonzero(have < np.minimum(k, np.diff(starts)))
-        for row in short.tolist():
-            mask[starts[row] : starts[row + 1]] = True
-        return np.flatnonzero(mask)
 
     def _top_k_rows(self, ei: np.ndarray, eb: np.ndarray, es: np.ndarray, k: int) -> np.ndarray:
         """Positions of each student's k best edges, edges grouped by student.
 
         Equal scores are ordered at random per student: otherwise students whose candidates
         tie would all keep the same buddies, and the certificate would then reject millions
-        of edges.
+        of edges. Blocks of about 2**18 edges, so that temporaries stay in cache; in each,
+        a cheap filter first keeps a superset of every row's k best (ties at the k-th
+        included), and only those are ranked exactly.
         """
         starts = np.searchsorted(ei, np.arange(self.n + 1, dtype=np.int32))
         counts = np.diff(starts)
+        if len(ei) == 0 or int(counts.max()) <= k:
+            return np.arange(len(ei))
+        lo = int(es.min())
+        span = int(es.max()) - lo + 1
         bits = max(int(self.m - 1).bit_length(), 1)
-        lo = int(es.min()) if len(es) else 0
-        span = (int(es.max()) - lo if len(es) else 0) + 1
         key_type = np.int32 if (span << bits) < 2**31 else np.int64
         # Ties are broken by an affine hash of the buddy index, drawn per student. (A plain
         # XOR with a random mask was measured to favour the top of the index range.)
         mask = key_type((1 << bits) - 1)
         mult = (self.rng.integers(0, 1 << bits, size=self.n) | 1).astype(key_type)
         shift = self.rng.integers(0, 1 << bits, size=self.n).astype(key_type)
-        width = int(counts.max()) if self.n else 0
-        if width <= k:
-            return np.arange(len(ei))
+        cut = self._score_cut(ei, es, starts, counts, k, lo)
+        hist = _Histogram(lo, span, k)
         keep_mask = np.zeros(len(ei), dtype=bool)
-        # Blocks of students padded to the widest row, each row partitioned in C; small
-        # blocks stay in cache and reuse their memory (measured 2x faster than large ones).
-        block = max(1, (1 << 18) // width)
-        for r0 in range(0, self.n, block):
-            r1 = min(self.n, r0 + block)
+        bounds = np.unique(
+            np.concatenate(
+                [[0], np.searchsorted(starts, np.arange(1 << 18, len(ei), 1 << 18)), [self.n]]
+            )
+        )
+        for r0, r1 in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             p0, p1 = int(starts[r0]), int(starts[r1])
-            w = int(counts[r0:r1].max())
-            if w <= k:
+            cnt = counts[r0:r1]
+            if int(cnt.max()) <= k:
                 keep_mask[p0:p1] = True
                 continue
             rows = ei[p0:p1] - np.int32(r0)
-            key = (es[p0:p1].astype(key_type) - key_type(lo)) << key_type(bits)
-            tie = eb[p0:p1].astype(key_type) * mult[r0:r1][rows]
+            score = es[p0:p1]
+            local = starts[r0 : r1 + 1] - p0
+            if cut is not None:
+                at = _above_cut(rows, score, local, cnt, cut[r0:r1], hist, k)
+            elif len(cnt) * hist.n_bins <= p1 - p0 and int(cnt.max()) > 4 * k:
+                at = hist.cut(rows, score, len(cnt))
+            else:
+                at = np.arange(p1 - p0)
+            rows, score = rows[at], score[at]
+            key = (score.astype(key_type) - key_type(lo)) << key_type(bits)
+            tie = eb[p0:p1][at].astype(key_type) * mult[r0:r1][rows]
             tie += shift[r0:r1][rows]
             key |= tie & mask
-            offset = np.arange(r1 - r0, dtype=np.int64) * w - starts[r0:r1]
-            flat = np.arange(p0, p1, dtype=np.int64)
-            flat += offset[rows]
-            pad = np.full((r1 - r0) * w, -1, dtype=key_type)
-            pad[flat] = key
-            kth = np.partition(pad.reshape(r1 - r0, w), w - k, axis=1)[:, w - k]
-            keep_mask[p0:p1] = key >= kth[rows]
+            keep_mask[p0 + at[_largest_per_row(rows, key, k, len(cnt))]] = True
         return np.flatnonzero(keep_mask)
+
+    def _score_cut(
+        self,
+        ei: np.ndarray,
+        es: np.ndarray,
+        starts: np.ndarray,
+        counts: np.ndarray,
+        k: int,
+        lo: int,
+    ) -> np.ndarray | None:
+        """Per student, a score D below their best, with D sampled so that about 4k edges per
+        student clear it. None when the rows are too short for it to pay.
+        """
+        wanted = 4 * k * self.n
+        if len(es) < 4 * wanted:
+            return None
+        some = counts > 0
+        best = np.full(self.n, lo, dtype=np.int64)
+        best[some] = np.maximum.reduceat(es, starts[:-1][some])
+        sample = self.rng.integers(0, len(es), size=1 << 15)
+        below = best[ei[sample]] - es[sample]
+        q = (len(sample) * wanted) // len(es)
+        gap = int(np.partition(below, q)[q])
+        return np.maximum(best - gap, lo).astype(es.dtype)
 
     # -- the flow network ------------------------------------------------------------------
 
@@ -554,41 +579,82 @@ class _Solver:
             return chosen, None
         return chosen, _Prices(prices, inc0, bud0, xnode)
 
-    def _violators(self, prices: _Prices, pool: np.ndarray | None) -> np.ndarray:
-        """Edges whose reduced cost is negative under `prices`: they could improve the answer.
+    def _violators(
+        self,
+        prices: _Prices,
+        pool: np.ndarray | None,
+        in_pool: np.ndarray,
+        margin: int,
+        add: int,
+    ) -> np.ndarray:
+        """Left-out edges to add: none when no edge violates the prices, which then certify
+        the answer; else each student's `add` best edges under the prices among those that
+        violate them or come within `margin` of it.
 
         A forward arc i -> x of cost -(s + C) has reduced cost -(s + C) + d[i] - d[x], so the
-        edge violates when s > (d[i] - C) - d[x].
+        edge violates when s > (d[i] - C) - d[x], and comes within the margin when
+        s > (d[i] - C - margin) - d[x].
         """
         t0 = time.perf_counter()
         d = prices.d
-        a = d[prices.inc0 : prices.inc0 + self.n] - self.big
+        a = d[prices.inc0 : prices.inc0 + self.n] - self.big - margin
         bud = d[prices.bud0 : prices.bud0 + self.m]
         table = None
         if self.quota is not None:
             table = self._quota_prices(prices, bud)
-        elif max(int(np.abs(a).max(initial=0)), int(np.abs(bud).max(initial=0))) < 2**30:
+        elif (
+            max(int(np.abs(a).max(initial=0)), int(np.abs(bud).max(initial=0)) + self.top) < 1 << 31
+        ):
             # Half the memory traffic of int64 and the same answer: nothing can overflow.
             a, bud = a.astype(np.int32), bud.astype(np.int32)
+        starts = self._starts() if pool is None else None
         out = []
+        violated = False
         total = len(self.es) if pool is None else len(pool)
+        value = np.empty(min(total, _CHUNK), dtype=a.dtype)
+        above = np.empty(len(value), dtype=bool)
         for c0 in range(0, total, _CHUNK):
+            c1 = min(total, c0 + _CHUNK)
+            val, ab = value[: c1 - c0], above[: c1 - c0]
+            # val = s + d[x]: the edge violates when it exceeds d[i] - C (minus the margin).
             if pool is None:
-                sl = slice(c0, c0 + _CHUNK)
-                ei, eb, es = self.ei[sl], self.eb[sl], self.es[sl]
+                ei, eb, es = self.ei[c0:c1], self.eb[c0:c1], self.es[c0:c1]
+                r0, r1 = int(ei[0]), int(ei[-1]) + 1
+                lengths = np.minimum(starts[r0 + 1 : r1 + 1], c1)
+                lengths -= np.maximum(starts[r0:r1], c0)
+                threshold = np.repeat(a[r0:r1], lengths)
             else:
-                idx = pool[c0 : c0 + _CHUNK]
+                idx = pool[c0:c1]
                 ei, eb, es = self.ei[idx], self.eb[idx], self.es[idx]
+                threshold = a[ei]
             if table is None:
-                dx = bud[eb]
+                np.take(bud, eb, out=val)
             else:
                 nat = self.quota.nationality[ei]
-                dx = table[eb, np.where(nat >= 0, nat, table.shape[1] - 1)]
-            bad = np.flatnonzero(es > a[ei] - dx)
-            if len(bad):
-                out.append(bad + c0 if pool is None else pool[bad + c0])
+                val[:] = table[eb, np.where(nat >= 0, nat, table.shape[1] - 1)]
+            val += es
+            np.greater(val, threshold, out=ab)
+            bad = np.flatnonzero(ab)
+            if len(bad) == 0:
+                continue
+            bad = bad[~in_pool[bad + c0 if pool is None else idx[bad]]]
+            if len(bad) == 0:
+                continue
+            gain = val[bad].astype(np.int64) - threshold[bad]
+            violated = violated or bool(gain.max() > margin)
+            rows = ei[bad] - ei[bad[0]]
+            bad = bad[_largest_per_row(rows, gain, add, int(rows[-1]) + 1)]
+            out.append(bad + c0 if pool is None else idx[bad])
         self._timed("check_seconds", t0)
-        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        if not violated:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate(out)
+
+    def _starts(self) -> np.ndarray:
+        """Where each student's edges start (and the end of the last), int64."""
+        if self.starts is None:
+            self.starts = np.searchsorted(self.ei, np.arange(self.n + 1, dtype=np.int32))
+        return self.starts
 
     def _quota_prices(self, prices: _Prices, bud: np.ndarray) -> np.ndarray:
         """Price of the [buddy, nationality] node each edge would enter; last column: none.
@@ -606,6 +672,80 @@ class _Solver:
             n_nat = rem.shape[1]
             table[uniq // n_nat, uniq % n_nat] = prices.d[nodes]
         return table
+
+
+class _Histogram:
+    """Per-row histograms of scores in at most 2**_BIN_BITS bins, to find the bin of each
+    row's k-th best score."""
+
+    def __init__(self, lo: int, span: int, k: int) -> None:
+        self.lo, self.span, self.k = lo, span, k
+        self.shift = max(0, (span - 1).bit_length() - _BIN_BITS)
+        self.n_bins = ((span - 1) >> self.shift) + 1
+
+    def cut(self, rows: np.ndarray, score: np.ndarray, n_rows: int) -> np.ndarray:
+        """Positions of the edges in or above the bin of their row's k-th best score (all
+        of a row with k edges or fewer): a superset of each row's k best, ties included.
+        `rows` run from 0 to n_rows - 1.
+        """
+        if self.span < 2**31:
+            bins = (score - np.int32(self.lo)) >> np.int32(self.shift)
+        else:
+            bins = ((score.astype(np.int64) - self.lo) >> self.shift).astype(np.int32)
+        cells = np.bincount(
+            rows.astype(np.int32) * np.int32(self.n_bins) + bins, minlength=n_rows * self.n_bins
+        )
+        # above[r, j]: row r's edges in bin n_bins - 1 - j or higher.
+        above = np.cumsum(cells.reshape(n_rows, self.n_bins)[:, ::-1], axis=1)
+        lowest = self.n_bins - 1 - np.argmax(above >= self.k, axis=1)
+        lowest[above[:, -1] <= self.k] = 0
+        return np.flatnonzero(bins >= lowest[rows].astype(bins.dtype))
+
+
+def _above_cut(
+    rows: np.ndarray,
+    score: np.ndarray,
+    local: np.ndarray,
+    counts: np.ndarray,
+    cut: np.ndarray,
+    hist: _Histogram,
+    k: int,
+) -> np.ndarray:
+    """Positions (in a block of rows) of the edges at or above their row's cut; rows with
+    fewer than k edges there go through the histogram instead."""
+    at = np.flatnonzero(score >= np.repeat(cut, counts))
+    short = np.flatnonzero(np.diff(np.searchsorted(at, local)) < np.minimum(k, counts))
+    if len(short) == 0:
+        return at
+    lengths = counts[short]
+    spans = np.repeat(local[short] - np.cumsum(lengths) + lengths, lengths)
+    spans += np.arange(int(lengths.sum()))
+    renumber = np.zeros(len(counts), dtype=np.int32)
+    renumber[short] = np.arange(len(short), dtype=np.int32)
+    more = spans[hist.cut(renumber[rows[spans]], score[spans], len(short))]
+    is_short = np.zeros(len(counts), dtype=bool)
+    is_short[short] = True
+    return np.sort(np.concatenate([at[~is_short[rows[at]]], more]))
+
+
+def _largest_per_row(rows: np.ndarray, key: np.ndarray, k: int, n_rows: int) -> np.ndarray:
+    """Positions of each row's k largest keys, or a few more on ties (rows grouped, from 0 to
+    n_rows - 1)."""
+    first = np.searchsorted(rows, np.arange(n_rows + 1, dtype=np.int32))
+    counts = np.diff(first)
+    w = int(counts.max()) if len(counts) else 0
+    if w <= k:
+        return np.arange(len(rows))
+    if n_rows * w > 4 * len(rows) + (1 << 12):
+        # Rows of very different lengths: padding them all to the longest would not pay.
+        order = np.lexsort((-key.astype(np.int64), rows))
+        return np.sort(order[np.arange(len(rows)) - first[rows[order]] < k])
+    flat = np.arange(len(rows), dtype=np.int64)
+    flat += (np.arange(n_rows, dtype=np.int64) * w - first[:-1])[rows]
+    pad = np.full(n_rows * w, np.iinfo(key.dtype).min, dtype=key.dtype)
+    pad[flat] = key
+    kth = np.partition(pad.reshape(n_rows, w), w - k, axis=1)[:, w - k]
+    return np.flatnonzero(key >= kth[rows])
 
 
 @dataclass

@@ -153,3 +153,83 @@ def test_empty_problems_solve_to_nothing():
     assert solve_edges(0, [], [], [], []).matched == 0
     result = solve_edges(3, [0, 0], [0, 1], [0, 1], [5, 5])
     assert (result.matched, result.total_score, result.optimal) == (0, 0, True)
+
+
+def profile_like(seed: int, n: int, m: int, density: float = 0.9) -> Instance:
+    """Coarse scores with huge ties, as profiles produce them: a per-student and a per-buddy
+    part (arrival, experience), a shared trait, a little noise, all multiples of 20. Some
+    buddies are everyone's favourites, and a few students can only take those."""
+    rng = np.random.default_rng(seed)
+    caps = rng.integers(1, 4, size=m)
+    student = rng.integers(0, 6, size=n) * 60
+    buddy = rng.integers(0, 6, size=m) * 80
+    trait_i, trait_b = rng.integers(0, 4, size=n), rng.integers(0, 4, size=m)
+    score = student[:, None] + buddy[None, :] + 100 * (trait_i[:, None] == trait_b[None, :])
+    score += rng.integers(0, 3, size=(n, m)) * 20
+    feasible = rng.random((n, m)) < density
+    favourites = np.argsort(-buddy, kind="stable")[: max(1, m // 10)]
+    picky = rng.random(n) < 0.1
+    feasible[picky] = False
+    feasible[np.ix_(picky, favourites)] = True
+    rows, cols = np.nonzero(feasible)
+    edges = {(int(i), int(b)): int(score[i, b]) for i, b in zip(rows, cols, strict=True)}
+    return Instance(n=n, caps=caps.tolist(), edges=edges)
+
+
+def test_tie_heavy_dense_instance_stays_exact_on_a_small_pool():
+    # The kept edges cannot match everyone at first, so the first prices reject most of the
+    # graph; only each student's few most violating edges may join per round.
+    inst = profile_like(11, 400, 250)
+    result = run(inst, prune=True, keep=3)
+    check_valid(inst, result.incoming, result.buddy, result.score)
+    assert (result.matched, result.total_score) == scipy_reference(inst)
+    assert result.optimal
+    assert result.rounds >= 2
+    assert result.edges_solved < len(inst.edges) // 4
+
+
+@MEDIUM
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(5, 60),
+    st.integers(3, 40),
+    st.sampled_from([1, 2, 3]),
+    st.sampled_from([0.3, 0.9]),
+)
+def test_tie_heavy_instances_equal_scipy(seed, n, m, keep, density):
+    inst = profile_like(seed, n, m, density)
+    result = run(inst, prune=True, keep=keep)
+    check_valid(inst, result.incoming, result.buddy, result.score)
+    assert (result.matched, result.total_score) == scipy_reference(inst)
+
+
+@MEDIUM
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 40),
+    st.sampled_from([1, 2, 3, 5]),
+    st.booleans(),
+)
+def test_each_students_best_edges_are_kept_exactly(seed, n, k, long_rows):
+    # Long rows: few distinct scores, some rows with one good edge and a long tail (those
+    # fall short of the sampled cut and go through the histogram). Short rows of scores 0-7:
+    # no sampled cut, a histogram of 8 bins.
+    rng = np.random.default_rng(seed)
+    m = 300 if long_rows else 40
+    counts = rng.integers(0, m, size=n)
+    ei = np.repeat(np.arange(n, dtype=np.int32), counts)
+    eb = np.concatenate([rng.permutation(m)[:c] for c in counts]).astype(np.int32)
+    first = np.searchsorted(ei, np.arange(n + 1))
+    if long_rows:
+        es = (rng.integers(0, 8, size=len(ei)) * 20).astype(np.int32)
+        es[(rng.random(n) < 0.3)[ei]] -= 1_000
+        es[first[:-1][counts > 0]] += 5_000
+    else:
+        es = rng.integers(0, 8, size=len(ei)).astype(np.int32)
+    core = solver._Solver(n, np.ones(m, np.int64), ei, eb, es, None, k, rng)
+    kept = core._top_k_rows(ei, eb, es, k)
+    assert np.array_equal(kept, np.unique(kept))
+    for i in range(n):
+        row = es[first[i] : first[i + 1]]
+        mine = es[kept[(kept >= first[i]) & (kept < first[i + 1])]]
+        assert sorted(mine.tolist()) == sorted(row.tolist())[::-1][:k][::-1]
