@@ -9,7 +9,7 @@ pair's score is the sum over criteria of weight x points, so the breakdown adds 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,12 @@ from matching.engine.profiles import Buddy, Incoming
 
 # Pairs scored at a time by score_edges: bounds its temporaries to some tens of MB.
 _BLOCK_PAIRS = 1 << 20
+# Criteria whose distinct values on the two sides fit a table of at most this many cells are
+# computed once per pair of distinct values, and then looked up: one gather per pair.
+_TABLE_CELLS = 1 << 20
+# Added to the score of a pair that breaks a hard constraint. Scores are below 2**17 (ten
+# criteria of at most 100 x 100), so a pair is feasible exactly when its score is >= 0.
+_INFEASIBLE = -(1 << 26)
 _FAR = 1 << 28  # a day number beyond any real date, for open-ended ranges
 # An unknown arrival, for the availability points only: farther than _FAR, so it is always
 # outside the availability (no points), and still far from overflowing int32.
@@ -214,26 +220,75 @@ def _day(value: dt.date | None, default: int) -> int:
     return default if value is None else value.toordinal()
 
 
-def _vocabulary_matrix(sets: Sequence[set[str] | frozenset[str]], codes: _Codes) -> np.ndarray:
-    pairs = [(row, codes.code(v)) for row, values in enumerate(sets) for v in values]
-    matrix = np.zeros((len(sets), 0), dtype=np.float32)
-    if pairs:
-        rows, cols = np.array(pairs).T
-        matrix = np.zeros((len(sets), max(len(codes.index), 1)), dtype=np.float32)
-        matrix[rows, cols] = 1
-    return matrix
+@dataclass
+class _Criterion:
+    """A part of the score (hard constraint included) that depends on one key per side: two
+    students with equal `key_i` score alike with every buddy, and likewise for buddies.
+    `value(I, B)` gives the contributions for index arrays I (a column) and B (a row)."""
+
+    key_i: np.ndarray
+    key_b: np.ndarray
+    value: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-class _Side:
-    """One side's profile fields as arrays (languages and hobbies as 0/1 matrices)."""
+@dataclass
+class _Group:
+    """Criteria scored together: from a table over their joint keys, or pair by pair (`table`
+    None) when the keys have too many distinct values for one."""
 
-    def __init__(self, people: Sequence[Incoming] | Sequence[Buddy], reference: dt.date) -> None:
-        self.ages = np.array(
-            [-1 if (a := p.age_on(reference)) is None else a for p in people], dtype=np.int32
+    criteria: list[_Criterion]
+    code_i: np.ndarray
+    code_b: np.ndarray
+    cells: int
+    table: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, criteria: list[_Criterion]) -> _Group:
+        code_i = _codes(*(c.key_i for c in criteria))
+        code_b = _codes(*(c.key_b for c in criteria))
+        return cls(criteria, code_i, code_b, (int(code_i.max()) + 1) * (int(code_b.max()) + 1))
+
+    def tabulate(self) -> None:
+        """The table: each criterion evaluated once per pair of distinct keys."""
+        self.table = _evaluate(
+            self.criteria, _first_of_each(self.code_i)[:, None], _first_of_each(self.code_b)
         )
-        self.same_gender_only = np.array(
-            [p.gender_preference == "same" for p in people], dtype=bool
-        )
+
+
+def _codes(*columns: np.ndarray) -> np.ndarray:
+    """Dense codes 0..K-1 of the rows of the given columns: equal rows, equal codes."""
+    stacked = np.column_stack([c.reshape(len(c), -1) for c in columns])
+    return np.unique(stacked, axis=0, return_inverse=True)[1].reshape(-1).astype(np.intp)
+
+
+def _first_of_each(codes: np.ndarray) -> np.ndarray:
+    """The first index holding each code."""
+    first = np.zeros(int(codes.max()) + 1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
+
+
+def _evaluate(criteria: list[_Criterion], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    total = np.zeros((len(rows), len(cols)), dtype=np.int32)
+    for criterion in criteria:
+        total += criterion.value(rows, cols)
+    return total
+
+
+def _groups(criteria: list[_Criterion]) -> list[_Group]:
+    """Criteria merged, in order, while their joint table stays small enough."""
+    groups: list[_Group] = []
+    for criterion in criteria:
+        if groups and groups[-1].cells <= _TABLE_CELLS:
+            merged = _Group.of([*groups[-1].criteria, criterion])
+            if merged.cells <= _TABLE_CELLS:
+                groups[-1] = merged
+                continue
+        groups.append(_Group.of([criterion]))
+    for group in groups:
+        if group.cells <= _TABLE_CELLS:
+            group.tabulate()
+    return groups
 
 
 def score_edges(
@@ -245,45 +300,17 @@ def score_edges(
     """Every feasible pair and its score, vectorised over blocks of pairs.
 
     Equal to `score_pair` on every pair (the tests check it); orders of magnitude faster.
+    Each criterion depends on a few fields per side; those with few distinct values are
+    scored once per pair of distinct values and looked up, the others pair by pair. A hard
+    constraint broken adds _INFEASIBLE, so the feasible pairs are those scoring >= 0.
     """
     n, m = len(incoming), len(buddies)
     if n == 0 or m == 0:
         empty = np.zeros(0, dtype=np.int32)
         return ScoredEdges(empty, empty, empty)
-    w = policy.weights
     ref = reference_date
-
-    language_codes = _Codes()
-    lang_i = _vocabulary_matrix(
-        [_counted_languages(p.languages, policy) for p in incoming], language_codes
-    )
-    lang_b = _vocabulary_matrix(
-        [_counted_languages(p.languages, policy) for p in buddies], language_codes
-    )
-    lang_i, lang_b = _same_width(lang_i, lang_b)
-    hobby_codes = _Codes()
-    hob_i = _vocabulary_matrix([p.hobbies for p in incoming], hobby_codes)
-    hob_b = _vocabulary_matrix([p.hobbies for p in buddies], hobby_codes)
-    hob_i, hob_b = _same_width(hob_i, hob_b)
-
-    places, faculties, genders, nations = _Codes(), _Codes(), _Codes(), _Codes()
-    place_i = places.array([p.place_of_study for p in incoming])
-    place_b = places.array([p.place_of_study for p in buddies])
-    fac_i = faculties.array([p.faculty for p in incoming])
-    fac_b = faculties.array([p.faculty for p in buddies])
-    gen_i = genders.array([p.gender for p in incoming])
-    gen_b = genders.array([p.gender for p in buddies])
-    nat_i = nations.array([p.nationality for p in incoming])
-    nat_b = nations.array([p.nationality for p in buddies])
-    side_i, side_b = _Side(incoming, ref), _Side(buddies, ref)
-
-    arrival = np.array([_day(p.arrival, -_FAR) for p in incoming], dtype=np.int32)
-    arrival_pts = np.array([_day(p.arrival, _NO_ARRIVAL) for p in incoming], dtype=np.int32)
-    departure = np.array([_day(p.departure, _FAR) for p in incoming], dtype=np.int32)
-    start = np.array([_day(b.available_from, -_FAR) for b in buddies], dtype=np.int32)
-    end = np.array([_day(b.available_until, _FAR) for b in buddies], dtype=np.int32)
-
     # Terms that depend on one side only, computed with the same functions as score_pair.
+    w = policy.weights
     row_score = np.array(
         [w[EARLY_ARRIVAL] * early_arrival_points(p.arrival, policy, ref) for p in incoming],
         dtype=np.int32,
@@ -292,101 +319,209 @@ def score_edges(
         [w[BUDDY_EXPERIENCE] * experience_points(b.experience, policy) for b in buddies],
         dtype=np.int32,
     )
-
-    hard = {c: policy.is_hard(c) for c in HARD_CONSTRAINTS}
-    # Contributions (weight x points) looked up by count or distance, clipped to where the
-    # points stop changing: no integer division over millions of pairs.
-    lang_tab = _table(w[SHARED_LANGUAGES], policy.languages_for_full_points, _scaled)
-    hob_tab = _table(w[SHARED_HOBBIES], policy.hobbies_for_full_points, _scaled)
-    age_tab = _table(w[AGE_DIFFERENCE], policy.age_gap_years, _linear)
-    arr_tab = _table(
-        w[ARRIVAL_IN_AVAILABILITY],
-        max(policy.arrival_grace_days, 1),
-        _linear,
-        policy.arrival_grace_days,
-    )
-    place_pts = np.int32(w[SAME_PLACE_OF_STUDY] * POINTS)
-    fac_pts = np.int32(w[SAME_FACULTY] * POINTS)
-    gender_pts = np.int32(w[GENDER_PREFERENCE] * POINTS)
-    nat_pts = np.int32(w[NATIONALITY_DIVERSITY] * POINTS)
+    groups = _groups(_criteria(incoming, buddies, policy, ref))
+    every_buddy = np.arange(m)
     block = max(1, _BLOCK_PAIRS // m)
     out_i, out_b, out_s = [], [], []
     for r0 in range(0, n, block):
         r1 = min(n, r0 + block)
-        rows = slice(r0, r1)
-        score = np.add(row_score[rows, None], col_score[None, :], dtype=np.int32)
-        feasible = np.ones((r1 - r0, m), dtype=bool)
-
-        shared = lang_i[rows] @ lang_b.T
-        if w[SHARED_LANGUAGES]:
-            score += _lookup(lang_tab, shared)
-        if hard[COMMON_LANGUAGE]:
-            feasible &= shared > 0
-        if w[SHARED_HOBBIES]:
-            score += _lookup(hob_tab, hob_i[rows] @ hob_b.T)
-
-        if w[SAME_PLACE_OF_STUDY] or hard[SAME_PLACE_OF_STUDY]:
-            same_place = (place_i[rows, None] == place_b[None, :]) & (place_i[rows, None] >= 0)
-            score += same_place * place_pts
-            if hard[SAME_PLACE_OF_STUDY]:
-                feasible &= same_place
-        if w[SAME_FACULTY]:
-            same_fac = (fac_i[rows, None] == fac_b[None, :]) & (fac_i[rows, None] >= 0)
-            score += same_fac * fac_pts
-
-        if w[AGE_DIFFERENCE]:
-            a_i, a_b = side_i.ages[rows, None], side_b.ages[None, :]
-            gap = np.abs(a_i - a_b)
-            # An unknown age on either side earns nothing: push the gap past the table.
-            gap[np.broadcast_to(a_i < 0, gap.shape) | np.broadcast_to(a_b < 0, gap.shape)] = (
-                len(age_tab) - 1
-            )
-            score += _lookup(age_tab, gap)
-
-        if w[ARRIVAL_IN_AVAILABILITY]:
-            day = arrival_pts[rows, None]
-            outside = np.maximum(start[None, :] - day, 0)
-            outside += np.maximum(day - end[None, :], 0)
-            score += _lookup(arr_tab, outside)
-        if hard[DATES_OVERLAP]:
-            feasible &= arrival[rows, None] <= end[None, :]
-            feasible &= departure[rows, None] >= start[None, :]
-
-        if w[GENDER_PREFERENCE] or hard[GENDER_PREFERENCE]:
-            asks = side_i.same_gender_only[rows, None] | side_b.same_gender_only[None, :]
-            equal = (gen_i[rows, None] == gen_b[None, :]) & (gen_i[rows, None] >= 0)
-            met = ~asks | equal
-            score += met * gender_pts
-            if hard[GENDER_PREFERENCE]:
-                feasible &= met
-
-        if w[NATIONALITY_DIVERSITY]:
-            diverse = (nat_i[rows, None] != nat_b[None, :]) & (nat_i[rows, None] >= 0)
-            diverse &= nat_b[None, :] >= 0
-            score += diverse * nat_pts
-
-        r, c = np.nonzero(feasible)
-        out_i.append((r + r0).astype(np.int32))
-        out_b.append(c.astype(np.int32))
-        out_s.append(score[feasible])
+        score = np.add(row_score[r0:r1, None], col_score[None, :], dtype=np.int32)
+        for group in groups:
+            if group.table is not None:
+                score += np.take(group.table[group.code_i[r0:r1]], group.code_b, axis=1)
+            else:
+                score += _evaluate(group.criteria, np.arange(r0, r1)[:, None], every_buddy)
+        feasible = np.flatnonzero(score >= 0)
+        per_row = np.diff(np.searchsorted(feasible, np.arange(0, (r1 - r0 + 1) * m, m)))
+        out_s.append(score.reshape(-1)[feasible])
+        out_i.append(np.repeat(np.arange(r0, r1, dtype=np.int32), per_row))
+        column = feasible.astype(np.int32)
+        column -= np.repeat(np.arange(0, (r1 - r0) * m, m, dtype=np.int32), per_row)
+        out_b.append(column)
     return ScoredEdges(np.concatenate(out_i), np.concatenate(out_b), np.concatenate(out_s))
 
 
-def _same_width(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vocabulary matrices of the two sides with the same columns (codes are shared)."""
-    width = max(a.shape[1], b.shape[1], 1)
-    return (
-        np.pad(a, ((0, 0), (0, width - a.shape[1]))),
-        np.pad(b, ((0, 0), (0, width - b.shape[1]))),
+def _criteria(
+    incoming: Sequence[Incoming], buddies: Sequence[Buddy], policy: Policy, ref: dt.date
+) -> list[_Criterion]:
+    """The pairwise criteria the policy weighs or makes hard, those with fewest values first.
+
+    Each `value` takes a column of student indices and a row of buddy indices.
+    """
+    w = policy.weights
+    hard = {c: policy.is_hard(c) for c in HARD_CONSTRAINTS}
+    out: list[_Criterion] = []
+
+    if w[SAME_PLACE_OF_STUDY] or hard[SAME_PLACE_OF_STUDY]:
+        places = _Codes()
+        place_i = places.array([p.place_of_study for p in incoming])
+        place_b = places.array([p.place_of_study for p in buddies])
+        place_pts = np.int32(w[SAME_PLACE_OF_STUDY] * POINTS)
+        elsewhere = np.int32(_INFEASIBLE if hard[SAME_PLACE_OF_STUDY] else 0)
+
+        def same_place(i: np.ndarray, b: np.ndarray) -> np.ndarray:
+            same = (place_i[i] == place_b[b]) & (place_i[i] >= 0)
+            return np.where(same, place_pts, elsewhere)
+
+        out.append(_Criterion(place_i, place_b, same_place))
+
+    if w[SAME_FACULTY]:
+        faculties = _Codes()
+        fac_i = faculties.array([p.faculty for p in incoming])
+        fac_b = faculties.array([p.faculty for p in buddies])
+        fac_pts = np.int32(w[SAME_FACULTY] * POINTS)
+
+        def same_faculty(i: np.ndarray, b: np.ndarray) -> np.ndarray:
+            same = (fac_i[i] == fac_b[b]) & (fac_i[i] >= 0)
+            return np.where(same, fac_pts, np.int32(0))
+
+        out.append(_Criterion(fac_i, fac_b, same_faculty))
+
+    if w[GENDER_PREFERENCE] or hard[GENDER_PREFERENCE]:
+        genders = _Codes()
+        gen_i = genders.array([p.gender for p in incoming])
+        gen_b = genders.array([p.gender for p in buddies])
+        only_i = np.array([p.gender_preference == "same" for p in incoming], dtype=bool)
+        only_b = np.array([p.gender_preference == "same" for p in buddies], dtype=bool)
+        gender_pts = np.int32(w[GENDER_PREFERENCE] * POINTS)
+        unmet = np.int32(_INFEASIBLE if hard[GENDER_PREFERENCE] else 0)
+
+        def gender(i: np.ndarray, b: np.ndarray) -> np.ndarray:
+            equal = (gen_i[i] == gen_b[b]) & (gen_i[i] >= 0)
+            met = ~(only_i[i] | only_b[b]) | equal
+            return np.where(met, gender_pts, unmet)
+
+        out.append(_Criterion(gen_i * 2 + only_i, gen_b * 2 + only_b, gender))
+
+    if w[NATIONALITY_DIVERSITY]:
+        nations = _Codes()
+        nat_i = nations.array([p.nationality for p in incoming])
+        nat_b = nations.array([p.nationality for p in buddies])
+        nat_pts = np.int32(w[NATIONALITY_DIVERSITY] * POINTS)
+
+        def diversity(i: np.ndarray, b: np.ndarray) -> np.ndarray:
+            diverse = (nat_i[i] != nat_b[b]) & (nat_i[i] >= 0) & (nat_b[b] >= 0)
+            return np.where(diverse, nat_pts, np.int32(0))
+
+        out.append(_Criterion(nat_i, nat_b, diversity))
+
+    if w[AGE_DIFFERENCE]:
+        age_i = _ages(incoming, ref)
+        age_b = _ages(buddies, ref)
+        age_tab = _table(w[AGE_DIFFERENCE], policy.age_gap_years, _linear)
+
+        def age(i: np.ndarray, b: np.ndarray) -> np.ndarray:
+            a_i, a_b = age_i[i], age_b[b]
+            gap = np.minimum(np.abs(a_i - a_b), len(age_tab) - 1)
+            # An unknown age on either side earns nothing: the gap past the table.
+            gap[np.broadcast_to((a_i < 0) | (a_b < 0), gap.shape)] = len(age_tab) - 1
+            return age_tab[gap]
+
+        out.append(_Criterion(age_i, age_b, age))
+
+    if w[SHARED_LANGUAGES] or hard[COMMON_LANGUAGE]:
+        out.append(
+            _shared_criterion(
+                [_counted_languages(p.languages, policy) for p in incoming],
+                [_counted_languages(p.languages, policy) for p in buddies],
+                _table(w[SHARED_LANGUAGES], policy.languages_for_full_points, _scaled),
+                hard[COMMON_LANGUAGE],
+            )
+        )
+
+    if w[ARRIVAL_IN_AVAILABILITY] or hard[DATES_OVERLAP]:
+        out.append(_dates_criterion(incoming, buddies, policy, hard[DATES_OVERLAP]))
+
+    if w[SHARED_HOBBIES]:
+        out.append(
+            _shared_criterion(
+                [p.hobbies for p in incoming],
+                [p.hobbies for p in buddies],
+                _table(w[SHARED_HOBBIES], policy.hobbies_for_full_points, _scaled),
+                False,
+            )
+        )
+    return out
+
+
+def _ages(people: Sequence[Incoming] | Sequence[Buddy], ref: dt.date) -> np.ndarray:
+    return np.array([-1 if (a := p.age_on(ref)) is None else a for p in people], dtype=np.int32)
+
+
+def _dates_criterion(
+    incoming: Sequence[Incoming], buddies: Sequence[Buddy], policy: Policy, hard: bool
+) -> _Criterion:
+    """Arrival within the buddy's availability, and (hard) the stay overlapping it."""
+    arrival = np.array([_day(p.arrival, -_FAR) for p in incoming], dtype=np.int32)
+    arrival_pts = np.array([_day(p.arrival, _NO_ARRIVAL) for p in incoming], dtype=np.int32)
+    departure = np.array([_day(p.departure, _FAR) for p in incoming], dtype=np.int32)
+    start = np.array([_day(b.available_from, -_FAR) for b in buddies], dtype=np.int32)
+    end = np.array([_day(b.available_until, _FAR) for b in buddies], dtype=np.int32)
+    weight = policy.weights[ARRIVAL_IN_AVAILABILITY]
+    arr_tab = _table(weight, max(policy.arrival_grace_days, 1), _linear, policy.arrival_grace_days)
+
+    def dates(i: np.ndarray, b: np.ndarray) -> np.ndarray:
+        day = arrival_pts[i]
+        outside = np.maximum(start[b] - day, 0)
+        outside += np.maximum(day - end[b], 0)
+        value = arr_tab[np.minimum(outside, len(arr_tab) - 1)]
+        if hard:
+            value[(arrival[i] > end[b]) | (departure[i] < start[b])] += np.int32(_INFEASIBLE)
+        return value
+
+    return _Criterion(
+        np.column_stack([arrival, arrival_pts, departure]), np.column_stack([start, end]), dates
     )
+
+
+def _shared_criterion(
+    sets_i: Sequence[set[str] | frozenset[str]],
+    sets_b: Sequence[set[str] | frozenset[str]],
+    table: np.ndarray,
+    hard: bool,
+) -> _Criterion:
+    """Points by the number of shared elements (languages, hobbies), from `table` (its last
+    entry for anything more); with `hard`, sharing none is infeasible. The sets are bit
+    masks, so a pair's count is a population count of their AND."""
+    codes = _Codes()
+    for values in (*sets_i, *sets_b):
+        for value in sorted(values):
+            codes.code(value)
+    width = len(codes.index)
+    words_i = _bit_masks(sets_i, codes, width)
+    words_b = _bit_masks(sets_b, codes, width)
+    # Indexed by the count itself, up to the largest possible one.
+    points = table[np.minimum(np.arange(width + 1), len(table) - 1)]
+    if hard:
+        points[0] += np.int32(_INFEASIBLE)
+
+    def shared(i: np.ndarray, b: np.ndarray) -> np.ndarray:
+        mask_i, mask_b = words_i[i[:, 0]][:, None], words_b[b][None, :]
+        count = np.bitwise_count(mask_i[..., 0] & mask_b[..., 0])
+        for word in range(1, words_i.shape[1]):
+            count += np.bitwise_count(mask_i[..., word] & mask_b[..., word])
+        return points[count]
+
+    return _Criterion(words_i, words_b, shared)
+
+
+def _bit_masks(sets: Sequence[set[str] | frozenset[str]], codes: _Codes, width: int) -> np.ndarray:
+    """Each set as a bit mask over the vocabulary's codes: a row of unsigned words, the
+    narrowest type that holds `width` bits (64-bit words beyond)."""
+    dtype, bits = np.uint64, 64
+    for narrow, size in ((np.uint8, 8), (np.uint16, 16), (np.uint32, 32)):
+        if width <= size:
+            dtype, bits = narrow, size
+            break
+    words = np.zeros((len(sets), max(1, -(-width // bits))), dtype=dtype)
+    for row, values in enumerate(sets):
+        for value in values:
+            code = codes.index[value]
+            words[row, code // bits] |= dtype(1 << (code % bits))
+    return words
 
 
 def _table(weight: int, clip: int, points, *args: int) -> np.ndarray:
     """weight x points(v) for v = 0..clip, where points(clip) is the value for anything more."""
     scale = args[0] if args else clip
     return np.array([weight * points(v, scale) for v in range(clip + 1)], dtype=np.int32)
-
-
-def _lookup(table: np.ndarray, values: np.ndarray) -> np.ndarray:
-    index = values.astype(np.int32, copy=False) if values.dtype != np.int32 else values
-    return table[np.minimum(index, len(table) - 1, out=index if index is not values else None)]

@@ -1,11 +1,15 @@
 """The two scorers agree, and the criteria and hard constraints mean what they say."""
 
 import datetime as dt
+from unittest import mock
 
+import numpy as np
+import pytest
 from engine_cases import profiles_problems
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from matching.engine import Buddy, Incoming, Policy, score_edges, score_pair
+from matching.engine import Buddy, Incoming, Policy, score_edges, score_pair, scoring
 from matching.engine.policy import CRITERIA, DEFAULT_WEIGHTS
 
 REF = dt.date(2025, 8, 1)
@@ -14,7 +18,42 @@ REF = dt.date(2025, 8, 1)
 @settings(max_examples=200, deadline=None)
 @given(profiles_problems())
 def test_numpy_scorer_equals_the_plain_one(problem):
-    incoming, buddies, policy = problem.incoming, problem.buddies, problem.policy
+    assert_scorers_agree(problem.incoming, problem.buddies, problem.policy)
+
+
+@settings(max_examples=100, deadline=None)
+@given(profiles_problems(), st.sampled_from([0, 6, 40]), st.sampled_from([1, 5]))
+def test_numpy_scorer_equals_the_plain_one_pair_by_pair_and_in_small_blocks(problem, cells, block):
+    # No table, or tables for some criteria only; several blocks of students.
+    with (
+        mock.patch.object(scoring, "_TABLE_CELLS", cells),
+        mock.patch.object(scoring, "_BLOCK_PAIRS", block),
+    ):
+        assert_scorers_agree(problem.incoming, problem.buddies, problem.policy)
+
+
+@pytest.mark.parametrize("cells", [0, 1 << 20])
+def test_numpy_scorer_counts_shared_hobbies_beyond_64_distinct(cells):
+    # 150 distinct hobbies: bit masks of three 64-bit words.
+    rng = np.random.default_rng(5)
+    hobbies = [f"hobby {k}" for k in range(150)]
+    languages = [f"l{k}" for k in range(70)]
+
+    def person(kind, k):
+        return kind(
+            id=f"{kind.__name__}{k}",
+            languages=rng.choice(languages, int(rng.integers(1, 40)), replace=False).tolist(),
+            hobbies=rng.choice(hobbies, int(rng.integers(0, 90)), replace=False).tolist(),
+        )
+
+    incoming = [person(Incoming, k) for k in range(12)]
+    buddies = [person(Buddy, k) for k in range(9)]
+    policy = Policy(hard_constraints={"common_language": False})
+    with mock.patch.object(scoring, "_TABLE_CELLS", cells):
+        assert_scorers_agree(incoming, buddies, policy)
+
+
+def assert_scorers_agree(incoming, buddies, policy):
     edges = score_edges(incoming, buddies, policy, REF)
     vectorised = {
         (i, b): s
@@ -33,6 +72,8 @@ def test_numpy_scorer_equals_the_plain_one(problem):
                 plain[(i, b)] = scored.score
     assert vectorised == plain
     assert list(edges.incoming) == sorted(edges.incoming), "edges must come grouped by student"
+    for array in (edges.incoming, edges.buddy, edges.score):
+        assert array.dtype == np.int32
 
 
 def test_a_pair_with_everything_in_common_earns_every_point():
