@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from celery_worker import celery_worker  # noqa: F401 - a fixture
@@ -47,6 +48,14 @@ def back_to_public_schema():
     connection.set_schema_to_public()
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request leaves its language active in the thread; each test starts in English."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

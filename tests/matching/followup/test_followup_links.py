@@ -69,7 +69,10 @@ def test_links_in_the_email_work(make_pair, anonymous, lille, in_section):
         services.send_due_follow_ups()
     to_buddy = next(m for m in mail.outbox if m.to == [pair.buddy.user.email])
     link = next(
-        line.split(": ", 1)[1] for line in to_buddy.body.splitlines() if line.startswith("Not yet")
+        # the buddy reads French
+        line.split(": ", 1)[1]
+        for line in to_buddy.body.splitlines()
+        if line.startswith("Pas encore")
     )
     assert anonymous.get(link.removeprefix(lille.portal_url)).status_code == 200
     assert answers(lille, in_section)[pair.pk, pair.buddy_id] == "not_yet"
