@@ -9,6 +9,7 @@ pair's score is the sum over criteria of weight x points, so the breakdown adds 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -258,6 +259,16 @@ class _Group:
 def _codes(*columns: np.ndarray) -> np.ndarray:
     """Dense codes 0..K-1 of the rows of the given columns: equal rows, equal codes."""
     stacked = np.column_stack([c.reshape(len(c), -1) for c in columns])
+    if stacked.dtype != np.uint64:
+        # One integer per row, in mixed radix, when it fits: a 1-D unique is much faster.
+        low = stacked.min(axis=0).astype(np.int64)
+        spans = [int(x) for x in stacked.max(axis=0).astype(np.int64) - low + 1]
+        if math.prod(spans) < 2**62:
+            key = np.zeros(len(stacked), dtype=np.int64)
+            for column, span in enumerate(spans):
+                key *= span
+                key += stacked[:, column].astype(np.int64) - low[column]
+            return np.unique(key, return_inverse=True)[1].astype(np.intp)
     return np.unique(stacked, axis=0, return_inverse=True)[1].reshape(-1).astype(np.intp)
 
 
@@ -319,7 +330,12 @@ def score_edges(
         [w[BUDDY_EXPERIENCE] * experience_points(b.experience, policy) for b in buddies],
         dtype=np.int32,
     )
-    groups = _groups(_criteria(incoming, buddies, policy, ref))
+    criteria = _criteria(incoming, buddies, policy, ref)
+    if n * m > _TABLE_CELLS:
+        groups = _groups(criteria)
+    else:
+        # Too few pairs for the tables to pay: everything pair by pair.
+        groups = [_Group(criteria, np.zeros(0, np.intp), np.zeros(0, np.intp), cells=0)]
     every_buddy = np.arange(m)
     block = max(1, _BLOCK_PAIRS // m)
     out = _Edges()
@@ -505,13 +521,10 @@ def _shared_criterion(
     """Points by the number of shared elements (languages, hobbies), from `table` (its last
     entry for anything more); with `hard`, sharing none is infeasible. The sets are bit
     masks, so a pair's count is a population count of their AND."""
-    codes = _Codes()
-    for values in (*sets_i, *sets_b):
-        for value in sorted(values):
-            codes.code(value)
-    width = len(codes.index)
-    words_i = _bit_masks(sets_i, codes, width)
-    words_b = _bit_masks(sets_b, codes, width)
+    index = {value: code for code, value in enumerate(sorted(set().union(*sets_i, *sets_b)))}
+    width = len(index)
+    words_i = _bit_masks([sum(1 << index[v] for v in values) for values in sets_i], width)
+    words_b = _bit_masks([sum(1 << index[v] for v in values) for values in sets_b], width)
     # Indexed by the count itself, up to the largest possible one.
     points = table[np.minimum(np.arange(width + 1), len(table) - 1)]
     if hard:
@@ -527,20 +540,22 @@ def _shared_criterion(
     return _Criterion(words_i, words_b, shared)
 
 
-def _bit_masks(sets: Sequence[set[str] | frozenset[str]], codes: _Codes, width: int) -> np.ndarray:
-    """Each set as a bit mask over the vocabulary's codes: a row of unsigned words, the
-    narrowest type that holds `width` bits (64-bit words beyond)."""
+def _bit_masks(masks: list[int], width: int) -> np.ndarray:
+    """Bit masks (Python integers of `width` bits) as rows of unsigned words, of the narrowest
+    type that holds `width` bits (64-bit words beyond)."""
     dtype, bits = np.uint64, 64
     for narrow, size in ((np.uint8, 8), (np.uint16, 16), (np.uint32, 32)):
         if width <= size:
             dtype, bits = narrow, size
             break
-    words = np.zeros((len(sets), max(1, -(-width // bits))), dtype=dtype)
-    for row, values in enumerate(sets):
-        for value in values:
-            code = codes.index[value]
-            words[row, code // bits] |= dtype(1 << (code % bits))
-    return words
+    n_words = max(1, -(-width // bits))
+    if n_words == 1:
+        return np.array(masks, dtype=dtype).reshape(len(masks), 1)
+    full = (1 << bits) - 1
+    return np.array(
+        [[(mask >> (bits * word)) & full for word in range(n_words)] for mask in masks],
+        dtype=dtype,
+    ).reshape(len(masks), n_words)
 
 
 def _table(weight: int, clip: int, points, *args: int) -> np.ndarray:
