@@ -15,9 +15,9 @@ residual graph. Lexicographic (matched, score) is the weight score + C on every 
 larger than any difference of totals; the kept solution is optimal for those weights on the kept
 graph, so its residual graph has no negative cycle and Bellman-Ford from a virtual root (a
 zero-cost arc to every node) gives prices with no negative reduced cost. A left-out edge whose
-reduced cost is negative under those prices is a violator; violators are added and the small
-graph solved again. When none is left, the prices are a dual certificate on the whole graph
-and the assignment is optimal there.
+reduced cost is negative under those prices is a violator; each student's few most violating
+edges (and some that nearly violate) are added and the small graph solved again. When none is
+left, the prices are a dual certificate on the whole graph and the assignment is optimal there.
 """
 
 from __future__ import annotations
