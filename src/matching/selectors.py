@@ -207,14 +207,20 @@ def students_without_candidates(data: MatchingInput, result: MatchResult) -> dic
     policy = data.policy.to_engine()
     today = timezone.localdate()
     without = _without_edges(left, data.buddies, policy, today)
+    # One scoring per constraint, over all those students at once.
+    ruled_out_by = {
+        constraint: {
+            person.id
+            for person in _without_edges(
+                without, data.buddies, _only_hard(policy, constraint), today
+            )
+        }
+        for constraint in SHORTAGE_REASONS
+        if without and policy.is_hard(constraint)
+    }
     reasons: dict[str, int] = defaultdict(int)
     for person in without:
-        alone = [
-            constraint
-            for constraint in SHORTAGE_REASONS
-            if policy.is_hard(constraint)
-            and _without_edges([person], data.buddies, _only_hard(policy, constraint), today)
-        ]
+        alone = [c for c, ids in ruled_out_by.items() if person.id in ids]
         for constraint in alone or ["combination"]:
             reasons[constraint] += 1
     return dict(reasons)
