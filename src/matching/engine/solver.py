@@ -356,6 +356,8 @@ class _Solver:
         top = max(abs(int(es.min())), abs(int(es.max())), 1) if len(es) else 1
         self.top = top
         self.starts: np.ndarray | None = None
+        # Every edge of the pools solved so far: the next solve starts from them.
+        self.warm: np.ndarray | None = None
         # Any two totals differ by less than C, so one more student matched always wins.
         self.big = 2 * max(n, 1) * top + 1
         # Potentials are sums along paths of at most (nodes) arcs of cost up to 2C.
@@ -365,12 +367,8 @@ class _Solver:
         self.stats[key] = self.stats.get(key, 0.0) + time.perf_counter() - since
 
     def solve(self, threshold: int | None) -> _Result:
-        if threshold is None:
-            pool = None
-            n_edges = len(self.es)
-        else:
-            pool = np.flatnonzero(self.es >= threshold)
-            n_edges = len(pool)
+        above = None if threshold is None else self.es >= threshold
+        n_edges = len(self.es) if above is None else int(np.count_nonzero(above))
         prune = (
             self.keep is not None
             and self.certifiable
@@ -378,30 +376,41 @@ class _Solver:
             and n_edges > _PRUNE_MIN_RATIO * self.keep * self.n
         )
         if not prune:
-            edges = np.arange(len(self.es)) if pool is None else pool
-            chosen = self._flow(edges, potentials=False)[0]
-            return _Result(edges[chosen], True, len(edges), threshold)
-        kept = self._top_k(pool)
-        in_pool = np.zeros(len(self.es), dtype=bool)
-        in_pool[kept] = True
-        for round_ in range(_MAX_ROUNDS):
-            self.rounds += 1
-            chosen, d = self._flow(kept, potentials=True)
-            if d is None:
-                break
-            # The kept edges satisfy the prices (they priced the kept solution); of the others,
-            # each student's few most violating ones are added, rather than all of them: the
-            # certificate may reject millions of edges when the kept ones match too few
-            # students. More per round when the rounds drag on.
-            add = _ADD << min(max(0, round_ + 1 - _ADD_ROUNDS), 10)
-            violators = self._violators(d, pool, in_pool, self._margin(d), add)
-            if len(violators) == 0:
-                return _Result(kept[chosen], True, len(kept), threshold)
-            in_pool[violators] = True
+            return self._solve_whole(above, threshold)
+        if self.warm is None:
+            kept = self._top_k(None if above is None else np.flatnonzero(above))
+            in_pool = np.zeros(len(self.es), dtype=bool)
+            in_pool[kept] = True
+        else:
+            # A later solve (fair mode's probes) starts from every edge solved so far: their
+            # prices were nearly right for the last threshold, so few rounds are left.
+            in_pool = self.warm.copy() if above is None else self.warm & above
             kept = np.flatnonzero(in_pool)
-            if len(kept) * 2 > n_edges:
-                break
-        edges = np.arange(len(self.es)) if pool is None else pool
+        try:
+            for round_ in range(_MAX_ROUNDS):
+                self.rounds += 1
+                chosen, d = self._flow(kept, potentials=True)
+                if d is None:
+                    break
+                # The kept edges satisfy the prices (they priced the kept solution); of the
+                # others, each student's few most violating ones are added, rather than all of
+                # them: the certificate may reject millions of edges when the kept ones match
+                # too few students. More per round when the rounds drag on.
+                add = _ADD << min(max(0, round_ + 1 - _ADD_ROUNDS), 10)
+                violators = self._violators(d, threshold, in_pool, self._margin(d), add)
+                if len(violators) == 0:
+                    return _Result(kept[chosen], True, len(kept), threshold)
+                in_pool[violators] = True
+                kept = np.flatnonzero(in_pool)
+                if len(kept) * 2 > n_edges:
+                    break
+        finally:
+            self.warm = in_pool if self.warm is None else self.warm | in_pool
+        return self._solve_whole(above, threshold)
+
+    def _solve_whole(self, above: np.ndarray | None, threshold: int | None) -> _Result:
+        """Every edge (at or above the threshold) in one flow: no pruning."""
+        edges = np.arange(len(self.es)) if above is None else np.flatnonzero(above)
         chosen = self._flow(edges, potentials=False)[0]
         return _Result(edges[chosen], True, len(edges), threshold)
 
@@ -591,14 +600,14 @@ class _Solver:
     def _violators(
         self,
         prices: _Prices,
-        pool: np.ndarray | None,
+        floor: int | None,
         in_pool: np.ndarray,
         margin: int,
         add: int,
     ) -> np.ndarray:
-        """Left-out edges to add: none when no edge violates the prices, which then certify
-        the answer; else each student's `add` best edges under the prices among those that
-        violate them or come within `margin` of it.
+        """Left-out edges (scoring at least `floor`) to add: none when no edge violates the
+        prices, which then certify the answer; else each student's `add` best edges under the
+        prices among those that violate them or come within `margin` of it.
 
         A forward arc i -> x of cost -(s + C) has reduced cost -(s + C) + d[i] - d[x], so the
         edge violates when s > (d[i] - C) - d[x], and comes within the margin when
@@ -616,26 +625,21 @@ class _Solver:
         ):
             # Half the memory traffic of int64 and the same answer: nothing can overflow.
             a, bud = a.astype(np.int32), bud.astype(np.int32)
-        starts = self._starts() if pool is None else None
+        starts = self._starts()
         out = []
         violated = False
-        total = len(self.es) if pool is None else len(pool)
+        total = len(self.es)
         value = np.empty(min(total, _CHUNK), dtype=a.dtype)
         above = np.empty(len(value), dtype=bool)
         for c0 in range(0, total, _CHUNK):
             c1 = min(total, c0 + _CHUNK)
             val, ab = value[: c1 - c0], above[: c1 - c0]
+            ei, eb, es = self.ei[c0:c1], self.eb[c0:c1], self.es[c0:c1]
             # val = s + d[x]: the edge violates when it exceeds d[i] - C (minus the margin).
-            if pool is None:
-                ei, eb, es = self.ei[c0:c1], self.eb[c0:c1], self.es[c0:c1]
-                r0, r1 = int(ei[0]), int(ei[-1]) + 1
-                lengths = np.minimum(starts[r0 + 1 : r1 + 1], c1)
-                lengths -= np.maximum(starts[r0:r1], c0)
-                threshold = np.repeat(a[r0:r1], lengths)
-            else:
-                idx = pool[c0:c1]
-                ei, eb, es = self.ei[idx], self.eb[idx], self.es[idx]
-                threshold = a[ei]
+            r0, r1 = int(ei[0]), int(ei[-1]) + 1
+            lengths = np.minimum(starts[r0 + 1 : r1 + 1], c1)
+            lengths -= np.maximum(starts[r0:r1], c0)
+            threshold = np.repeat(a[r0:r1], lengths)
             if table is None:
                 np.take(bud, eb, out=val)
             else:
@@ -646,14 +650,17 @@ class _Solver:
             bad = np.flatnonzero(ab)
             if len(bad) == 0:
                 continue
-            bad = bad[~in_pool[bad + c0 if pool is None else idx[bad]]]
+            keep = ~in_pool[c0 + bad]
+            if floor is not None:
+                keep &= es[bad] >= floor
+            bad = bad[keep]
             if len(bad) == 0:
                 continue
             gain = val[bad].astype(np.int64) - threshold[bad]
             violated = violated or bool(gain.max() > margin)
             rows = ei[bad] - ei[bad[0]]
             bad = bad[_largest_per_row(rows, gain, add, int(rows[-1]) + 1)]
-            out.append(bad + c0 if pool is None else idx[bad])
+            out.append(bad + c0)
         self._timed("check_seconds", t0)
         if not violated:
             return np.zeros(0, dtype=np.int64)

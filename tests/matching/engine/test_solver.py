@@ -201,6 +201,16 @@ def test_tie_heavy_instances_equal_scipy(seed, n, m, keep, density):
     result = run(inst, prune=True, keep=keep)
     check_valid(inst, result.incoming, result.buddy, result.score)
     assert (result.matched, result.total_score) == scipy_reference(inst)
+    # Fair mode's probes start from the edges solved before; the whole graph in one flow
+    # is the reference.
+    fair = run(inst, prune=True, keep=keep, mode="fair")
+    whole = run(inst, mode="fair", keep=None)
+    check_valid(inst, fair.incoming, fair.buddy, fair.score)
+    assert (fair.matched, fair.lowest_score, fair.total_score) == (
+        whole.matched,
+        whole.lowest_score,
+        whole.total_score,
+    )
 
 
 @MEDIUM
