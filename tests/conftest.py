@@ -10,6 +10,7 @@ from django.utils import translation
 from django_tenants.utils import schema_context
 
 from celery_worker import celery_worker  # noqa: F401 - a fixture
+from clients import section_client
 
 TEST_SECTIONS = {
     "lille": dict(name="ESN Lille", city="Lille", country="FR", language="fr"),
@@ -97,6 +98,12 @@ def paris(db):
 def in_section():
     """`with in_section(section):` runs the block in that section's schema."""
     return lambda section: schema_context(section.schema_name)
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(section, user=None, language="en")`: a client on the section's host."""
+    return section_client
 
 
 @pytest.fixture

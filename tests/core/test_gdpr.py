@@ -2,9 +2,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
+from clients import section_client
 from core.accounts.models import User
 from core.models import AuditEvent, Profile, SectionSettings
 from factories import ProfileFactory
@@ -25,14 +25,6 @@ def pair(lille, in_section):
         )
 
 
-def client_for(section, profile, in_section) -> Client:
-    client = Client(HTTP_HOST=section.host)
-    client.cookies["django_language"] = "en"
-    with in_section(section):
-        client.force_login(profile.user)
-    return client
-
-
 def test_download_my_data_gives_all_of_mine_and_nothing_of_my_buddy(pair, lille, in_section):
     with in_section(lille):
         CheckIn.objects.create(pair=pair, profile=pair.incoming, answer="met")
@@ -40,7 +32,7 @@ def test_download_my_data_gives_all_of_mine_and_nothing_of_my_buddy(pair, lille,
         SurveyResponse.objects.create(
             pair=pair, profile=pair.incoming, role="incoming", rating=5, comment="Great buddy"
         )
-    client = client_for(lille, pair.incoming, in_section)
+    client = section_client(lille, pair.incoming.user)
     response = client.get("/account/export/")
     assert response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
@@ -61,7 +53,7 @@ def test_download_my_data_gives_all_of_mine_and_nothing_of_my_buddy(pair, lille,
 
 
 def test_deleting_my_account_needs_my_password(pair, lille, in_section):
-    client = client_for(lille, pair.incoming, in_section)
+    client = section_client(lille, pair.incoming.user)
     response = client.post("/account/delete/", {"password": "wrong"})
     assert response.status_code == 200
     assert "This is not your password" in response.content.decode()
@@ -70,7 +62,7 @@ def test_deleting_my_account_needs_my_password(pair, lille, in_section):
 
 
 def test_deleting_my_account_erases_me_and_keeps_the_pair_anonymously(pair, lille, in_section):
-    client = client_for(lille, pair.incoming, in_section)
+    client = section_client(lille, pair.incoming.user)
     response = client.post("/account/delete/", {"password": "long-enough-pass"}, follow=True)
     assert "Your account and profile are deleted" in response.content.decode()
     assert client.get("/account/").status_code == 302  # logged out

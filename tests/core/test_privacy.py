@@ -4,19 +4,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from clients import section_client
 from core.accounts.models import User
 from factories import ProfileFactory
 from matching.models import Pair
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(section, profile, in_section) -> Client:
-    client = Client(HTTP_HOST=section.host)
-    client.cookies["django_language"] = "en"
-    with in_section(section):
-        client.force_login(profile.user)
-    return client
 
 
 @pytest.fixture
@@ -47,7 +40,7 @@ def test_a_student_of_lille_cannot_log_in_on_paris(ana_and_lucas, paris):
 
 def test_nothing_of_another_student_shows_by_id_or_url(ana_and_lucas, lille, in_section):
     ana, lucas = ana_and_lucas
-    client = logged_in(lille, ana, in_section)
+    client = section_client(lille, ana.user)
     for path in (
         "/account/",
         f"/account/?id={lucas.pk}",
@@ -66,7 +59,7 @@ def test_the_buddys_contact_shows_only_while_a_confirmed_pair_exists(
     ana_and_lucas, lille, in_section
 ):
     ana, lucas = ana_and_lucas
-    client = logged_in(lille, ana, in_section)
+    client = section_client(lille, ana.user)
     assert "lucas@example.org" not in client.get("/account/").content.decode()
 
     with in_section(lille):
@@ -77,7 +70,7 @@ def test_the_buddys_contact_shows_only_while_a_confirmed_pair_exists(
     assert "Lucas&#x27;s secret story" not in page and "secret story" not in page.replace(
         "Ana&#x27;s secret story", ""
     )
-    buddy_page = logged_in(lille, lucas, in_section).get("/account/").content.decode()
+    buddy_page = section_client(lille, lucas.user).get("/account/").content.decode()
     assert "ana@example.org" in buddy_page and "You are matched" in buddy_page
 
     with in_section(lille):
@@ -93,7 +86,7 @@ def test_a_buddy_who_hides_their_handles_shares_name_and_email_only(
     with in_section(lille):
         type(lucas).objects.filter(pk=lucas.pk).update(phone="", instagram="")
         Pair.objects.create(incoming=ana, buddy=lucas, confirmed_at=timezone.now())
-    page = logged_in(lille, ana, in_section).get("/account/").content.decode()
+    page = section_client(lille, ana.user).get("/account/").content.decode()
     assert "lucas@example.org" in page
     assert "Phone / WhatsApp" not in page and "Instagram" not in page.split("My profile")[0]
 
@@ -103,11 +96,9 @@ def test_the_same_email_in_two_sections_is_two_unrelated_accounts(lille, paris, 
         in_lille = ProfileFactory(user__email="ana@example.org", faculty="Law")
     with in_section(paris):
         in_paris = ProfileFactory(user__email="ana@example.org", faculty="Physics")
-    assert "Physics" not in logged_in(lille, in_lille, in_section).get("/account/").content.decode()
-    assert "Law" not in logged_in(paris, in_paris, in_section).get("/account/").content.decode()
-    logged_in(lille, in_lille, in_section).post(
-        "/account/delete/", {"password": "long-enough-pass"}
-    )
+    assert "Physics" not in section_client(lille, in_lille.user).get("/account/").content.decode()
+    assert "Law" not in section_client(paris, in_paris.user).get("/account/").content.decode()
+    section_client(lille, in_lille.user).post("/account/delete/", {"password": "long-enough-pass"})
     with in_section(lille):
         assert not User.objects.filter(email="ana@example.org").exists()
     with in_section(paris):
@@ -116,6 +107,6 @@ def test_the_same_email_in_two_sections_is_two_unrelated_accounts(lille, paris, 
 
 def test_a_session_of_lille_means_nothing_on_paris(ana_and_lucas, lille, paris, in_section):
     ana, _ = ana_and_lucas
-    client = logged_in(lille, ana, in_section)
+    client = section_client(lille, ana.user)
     client.defaults["HTTP_HOST"] = paris.host
     assert client.get("/account/").status_code == 302

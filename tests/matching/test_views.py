@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from clients import section_client
 from core.accounts.models import User
 from factories import ProfileFactory
 from matching.models import MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
@@ -19,19 +20,11 @@ PAGES = [
 ]
 
 
-def client_for(section, user, in_section) -> Client:
-    client = Client(HTTP_HOST=section.host)
-    client.cookies["django_language"] = "en"
-    with in_section(section):
-        client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def coordinator(lille, in_section) -> Client:
     with in_section(lille):
         user = User.objects.get(is_coordinator=True)
-    return client_for(lille, user, in_section)
+    return section_client(lille, user)
 
 
 @pytest.fixture
@@ -48,7 +41,7 @@ def test_pages_are_for_coordinators_only(path, coordinator, students, lille, in_
     assert coordinator.get(path).status_code == 200
     anonymous = Client(HTTP_HOST=lille.host)
     assert anonymous.get(path)["Location"].startswith("/accounts/login/")
-    student = client_for(lille, students[0].user, in_section)
+    student = section_client(lille, students[0].user)
     assert student.get(path).status_code == 403
     assert student.post("/coordinator/matching/runs/").status_code == 403
 

@@ -29,20 +29,6 @@ def make_event():
 
 
 @pytest.fixture
-def client_for(in_section):
-    """`client_for(section, user)`: a client logged in on the section's host, in English."""
-
-    def make(section, user) -> Client:
-        client = Client(HTTP_HOST=section.host)
-        client.cookies["django_language"] = "en"
-        with in_section(section):
-            client.force_login(user)
-        return client
-
-    return make
-
-
-@pytest.fixture
 def coordinator_user(lille, in_section) -> User:
     with in_section(lille):
         return User.objects.get(is_coordinator=True)

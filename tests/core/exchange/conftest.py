@@ -15,19 +15,6 @@ from core.models import PlaceOfStudy
 
 
 @pytest.fixture
-def client_for(in_section):
-    def make(section, user=None, language="en") -> Client:
-        client = Client(HTTP_HOST=section.host)
-        client.cookies["django_language"] = language
-        if user is not None:
-            with in_section(section):
-                client.force_login(user)
-        return client
-
-    return make
-
-
-@pytest.fixture
 def coordinator_user(lille, in_section) -> User:
     with in_section(lille):
         return User.objects.get(is_coordinator=True)

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from clients import section_client
 from core.accounts.models import User
 from core.guides import selectors
 from core.guides.models import Guide
@@ -11,14 +12,6 @@ from factories import ProfileFactory
 pytestmark = pytest.mark.django_db
 
 COORDINATOR_PAGES = ["/coordinator/guides/", "/coordinator/guides/new/"]
-
-
-def client_for(section, user, in_section, language="en") -> Client:
-    client = Client(HTTP_HOST=section.host)
-    client.cookies["django_language"] = language
-    with in_section(section):
-        client.force_login(user)
-    return client
 
 
 def make_guide(**fields) -> Guide:
@@ -32,7 +25,7 @@ def make_guide(**fields) -> Guide:
 def coordinator(lille, in_section) -> Client:
     with in_section(lille):
         user = User.objects.get(is_coordinator=True)
-    return client_for(lille, user, in_section)
+    return section_client(lille, user)
 
 
 @pytest.fixture
@@ -70,13 +63,13 @@ def test_coordinator_pages_are_for_coordinators_only(
     assert coordinator.get(path).status_code == 200
     anonymous = Client(HTTP_HOST=lille.host)
     assert anonymous.get(path)["Location"].startswith("/accounts/login/")
-    student = client_for(lille, incoming.user, in_section)
+    student = section_client(lille, incoming.user)
     assert student.get(path).status_code == 403
 
 
 def test_students_and_anonymous_cannot_create_edit_or_delete(incoming, guides, lille, in_section):
     guide = guides["everyone"]
-    student = client_for(lille, incoming.user, in_section)
+    student = section_client(lille, incoming.user)
     anonymous = Client(HTTP_HOST=lille.host)
     for client in (student, anonymous):
         client.post("/coordinator/guides/new/", {"title": "Spam", "body": "x"})
@@ -207,18 +200,18 @@ def test_editing_with_bad_input_keeps_the_guide(coordinator, guides, lille, in_s
 def test_an_incoming_student_sees_the_published_guides_of_their_role_and_language(
     incoming, guides, lille, in_section
 ):
-    student = client_for(lille, incoming.user, in_section)
+    student = section_client(lille, incoming.user)
     response = student.get("/guides/")
     titles = [guide.title for guide in response.context["guides"]]
     # ordered by `order`, then title; English page: the English and the all-language ones
     assert titles == ["Opening an account", "The city's transport", "Your residence permit"]
-    french = client_for(lille, incoming.user, in_section, language="fr")
+    french = section_client(lille, incoming.user, language="fr")
     titles = [guide.title for guide in french.get("/guides/").context["guides"]]
     assert titles == ["Ouvrir un compte", "The city's transport", "Your residence permit"]
 
 
 def test_a_buddy_sees_only_the_buddies_and_everyone_guides(buddy, guides, lille, in_section):
-    student = client_for(lille, buddy.user, in_section)
+    student = section_client(lille, buddy.user)
     titles = [guide.title for guide in student.get("/guides/").context["guides"]]
     assert titles == ["Welcoming your buddy", "The city's transport"]  # by order, then title
 
@@ -226,8 +219,8 @@ def test_a_buddy_sees_only_the_buddies_and_everyone_guides(buddy, guides, lille,
 def test_a_student_cannot_open_another_roles_or_an_unpublished_guide_by_id(
     incoming, buddy, guides, lille, in_section
 ):
-    ana = client_for(lille, incoming.user, in_section)
-    lucas = client_for(lille, buddy.user, in_section)
+    ana = section_client(lille, incoming.user)
+    lucas = section_client(lille, buddy.user)
     assert ana.get(f"/guides/{guides['incoming'].pk}/").status_code == 200
     assert ana.get(f"/guides/{guides['buddies'].pk}/").status_code == 404
     assert ana.get(f"/guides/{guides['draft'].pk}/").status_code == 404
@@ -242,7 +235,7 @@ def test_a_paris_guide_is_not_found_on_lille(incoming, lille, paris, in_section)
         paris_guide = make_guide(title="Paris only")
     with in_section(lille):
         Guide.objects.filter(pk=paris_guide.pk).delete()
-    ana = client_for(lille, incoming.user, in_section)
+    ana = section_client(lille, incoming.user)
     assert ana.get(f"/guides/{paris_guide.pk}/").status_code == 404
 
 
@@ -253,7 +246,7 @@ def test_the_body_is_plain_text_with_paragraphs_and_links_never_html(incoming, l
             body="First <script>alert(1)</script> line\nsecond line\n\n"
             "See https://www.service-public.fr for the forms.",
         )
-    page = client_for(lille, incoming.user, in_section).get(f"/guides/{guide.pk}/")
+    page = section_client(lille, incoming.user).get(f"/guides/{guide.pk}/")
     html = page.content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -264,7 +257,7 @@ def test_the_body_is_plain_text_with_paragraphs_and_links_never_html(incoming, l
 
 def test_the_menus_offer_the_guides(coordinator, incoming, lille, in_section):
     assert 'href="/coordinator/guides/"' in coordinator.get("/coordinator/guides/").content.decode()
-    student = client_for(lille, incoming.user, in_section)
+    student = section_client(lille, incoming.user)
     assert 'href="/guides/"' in student.get("/account/").content.decode()
 
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
+from clients import section_client
 from core.accounts.models import User
 from core.models import AuditEvent, CoordinatorNote, Hobby, PlaceOfStudy, Profile, SectionSettings
 from factories import HobbyFactory, PlaceOfStudyFactory, ProfileFactory
@@ -30,14 +31,6 @@ PAGES = [
 ]
 
 
-def client_for(section, user, in_section) -> Client:
-    client = Client(HTTP_HOST=section.host)
-    client.cookies["django_language"] = "en"
-    with in_section(section):
-        client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def coordinator_user(lille, in_section):
     with in_section(lille):
@@ -46,7 +39,7 @@ def coordinator_user(lille, in_section):
 
 @pytest.fixture
 def coordinator(lille, coordinator_user, in_section) -> Client:
-    return client_for(lille, coordinator_user, in_section)
+    return section_client(lille, coordinator_user)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -55,7 +48,7 @@ def test_workspace_pages_are_for_coordinators_only(path, coordinator, lille, par
     assert Client(HTTP_HOST=lille.host).get(path)["Location"].startswith("/accounts/login/")
     with in_section(lille):
         student = ProfileFactory()
-    assert client_for(lille, student.user, in_section).get(path).status_code == 403
+    assert section_client(lille, student.user).get(path).status_code == 403
     on_paris = Client(HTTP_HOST=paris.host)
     on_paris.cookies["sessionid"] = coordinator.cookies["sessionid"].value
     assert on_paris.get(path)["Location"].startswith("/accounts/login/")
@@ -189,7 +182,7 @@ def test_the_student_page_notes_and_deactivation(coordinator, lille, in_section)
         student.refresh_from_db()
         assert student.status == "active"
     # the student never sees the note
-    student_page = client_for(lille, student.user, in_section).get("/account/").content.decode()
+    student_page = section_client(lille, student.user).get("/account/").content.decode()
     assert "Called her" not in student_page
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from clients import section_client
 from core.accounts.models import User
 from factories import ProfileFactory
 from matching.models import Pair
@@ -55,15 +56,6 @@ def make_pair(in_section, lille):
     return make
 
 
-def client_for(section, user, in_section) -> Client:
-    client = Client(HTTP_HOST=section.host)
-    client.cookies["django_language"] = "en"
-    if user is not None:
-        with in_section(section):
-            client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def anonymous(lille) -> Client:
     client = Client(HTTP_HOST=lille.host)
@@ -79,10 +71,10 @@ def coordinator_user(lille, in_section) -> User:
 
 @pytest.fixture
 def coordinator(lille, in_section, coordinator_user) -> Client:
-    return client_for(lille, coordinator_user, in_section)
+    return section_client(lille, coordinator_user)
 
 
 @pytest.fixture
 def student_client(lille, in_section):
     """`student_client(profile)`: a client logged in as that student."""
-    return lambda profile: client_for(lille, profile.user, in_section)
+    return lambda profile: section_client(lille, profile.user)
