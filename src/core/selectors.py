@@ -88,14 +88,13 @@ def personal_data(user: User) -> dict:
         "privacy_notice_accepted_at": profile.consented_at.isoformat(),
         "registered_at": profile.created_at.isoformat(),
     }
-    side = "incoming" if profile.is_incoming else "buddy"
     data["pairs"] = [
         {
             "confirmed_at": pair.confirmed_at.isoformat(),
             "ended_at": _iso(pair.ended_at),
             "end_reason": pair.end_reason,
         }
-        for pair in Pair.objects.filter(**{side: profile}).order_by("confirmed_at")
+        for pair in Pair.objects.of(profile).order_by("confirmed_at")
     ]
     data["events"] = [
         {"event": r.event.title, "starts_at": r.event.starts_at.isoformat(), "status": r.status}

@@ -181,6 +181,14 @@ class PairQuerySet(models.QuerySet):
     def active(self) -> "PairQuerySet":
         return self.filter(ended_at__isnull=True)
 
+    def of(self, profile) -> "PairQuerySet":
+        """The pairs a student is in, on their side (incoming or buddy)."""
+        return self.filter(incoming=profile) if profile.is_incoming else self.filter(buddy=profile)
+
+    def with_partner_of(self, profile) -> "PairQuerySet":
+        """Load the other student of each pair (and their account) with the pair."""
+        return self.select_related("buddy__user" if profile.is_incoming else "incoming__user")
+
 
 class Pair(models.Model):
     """A confirmed pair. Only a confirmed pair discloses one student's contact to the other.

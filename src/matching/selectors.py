@@ -26,14 +26,7 @@ ENGINE_LEVELS = {"basic": "a2", "intermediate": "b1", "fluent": "c1", "native": 
 
 def active_pairs_of(profile: Profile) -> list[Pair]:
     """The confirmed, not ended pairs a student is in, with the other student loaded."""
-    side = "incoming" if profile.is_incoming else "buddy"
-    other = "buddy" if profile.is_incoming else "incoming"
-    return list(
-        Pair.objects.active()
-        .filter(**{side: profile})
-        .select_related(f"{other}__user")
-        .order_by("confirmed_at")
-    )
+    return list(Pair.objects.active().of(profile).with_partner_of(profile).order_by("confirmed_at"))
 
 
 def is_on_waiting_list(profile: Profile) -> bool:

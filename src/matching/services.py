@@ -264,12 +264,7 @@ def end_pair(user: User | None, pair: Pair, reason: str) -> None:
 
 def end_pairs_of(profile: Profile, reason: str) -> int:
     """End every active pair the student is in; returns how many ended."""
-    side = "incoming" if profile.is_incoming else "buddy"
-    return (
-        Pair.objects.active()
-        .filter(**{side: profile})
-        .update(ended_at=timezone.now(), end_reason=reason)
-    )
+    return Pair.objects.active().of(profile).update(ended_at=timezone.now(), end_reason=reason)
 
 
 def _make_pair(

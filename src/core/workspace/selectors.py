@@ -155,6 +155,4 @@ def student_list(filters: dict) -> QuerySet[Profile]:
 
 
 def pair_history(profile: Profile) -> QuerySet[Pair]:
-    side = "incoming" if profile.is_incoming else "buddy"
-    other = "buddy" if profile.is_incoming else "incoming"
-    return Pair.objects.filter(**{side: profile}).select_related(f"{other}__user")
+    return Pair.objects.of(profile).with_partner_of(profile)
