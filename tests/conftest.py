@@ -107,6 +107,21 @@ def client_for():
 
 
 @pytest.fixture
+def coordinator_user(lille, in_section):
+    """Lille's first coordinator (onboarded with the section)."""
+    from core.accounts.models import User
+
+    with in_section(lille):
+        return User.objects.get(is_coordinator=True)
+
+
+@pytest.fixture
+def coordinator(lille, coordinator_user) -> Client:
+    """A client logged in as Lille's coordinator, reading English."""
+    return section_client(lille, coordinator_user)
+
+
+@pytest.fixture
 def public_client(db) -> Client:
     return Client(HTTP_HOST="localhost")
 

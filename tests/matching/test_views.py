@@ -5,7 +5,6 @@ from django.core import mail
 from django.test import Client
 
 from clients import section_client
-from core.accounts.models import User
 from factories import ProfileFactory
 from matching.models import MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
 
@@ -18,13 +17,6 @@ PAGES = [
     "/coordinator/matching/pairs/new/",
     "/coordinator/matching/settings/",
 ]
-
-
-@pytest.fixture
-def coordinator(lille, in_section) -> Client:
-    with in_section(lille):
-        user = User.objects.get(is_coordinator=True)
-    return section_client(lille, user)
 
 
 @pytest.fixture

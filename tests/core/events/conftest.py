@@ -3,10 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from core.accounts.models import User
 from core.events.models import Event
 
 
@@ -26,14 +24,3 @@ def _make_event(**fields) -> Event:
 def make_event():
     """`make_event(**fields)`: an event of the current section, published, in a week."""
     return _make_event
-
-
-@pytest.fixture
-def coordinator_user(lille, in_section) -> User:
-    with in_section(lille):
-        return User.objects.get(is_coordinator=True)
-
-
-@pytest.fixture
-def coordinator(lille, client_for, coordinator_user) -> Client:
-    return client_for(lille, coordinator_user)

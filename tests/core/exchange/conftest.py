@@ -6,23 +6,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 
-from core.accounts.models import User
 from core.exchange.importing import HEADER
 from core.models import PlaceOfStudy
-
-
-@pytest.fixture
-def coordinator_user(lille, in_section) -> User:
-    with in_section(lille):
-        return User.objects.get(is_coordinator=True)
-
-
-@pytest.fixture
-def coordinator(lille, coordinator_user, client_for) -> Client:
-    return client_for(lille, coordinator_user)
 
 
 @pytest.fixture

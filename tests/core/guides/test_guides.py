@@ -4,7 +4,6 @@ import pytest
 from django.test import Client
 
 from clients import section_client
-from core.accounts.models import User
 from core.guides import selectors
 from core.guides.models import Guide
 from factories import ProfileFactory
@@ -19,13 +18,6 @@ def make_guide(**fields) -> Guide:
         title="Welcome", body="Hello", audience="everyone", language="all", published=True
     )
     return Guide.objects.create(**{**values, **fields})
-
-
-@pytest.fixture
-def coordinator(lille, in_section) -> Client:
-    with in_section(lille):
-        user = User.objects.get(is_coordinator=True)
-    return section_client(lille, user)
 
 
 @pytest.fixture

@@ -31,17 +31,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def coordinator_user(lille, in_section):
-    with in_section(lille):
-        return User.objects.get(is_coordinator=True)
-
-
-@pytest.fixture
-def coordinator(lille, coordinator_user, in_section) -> Client:
-    return section_client(lille, coordinator_user)
-
-
 @pytest.mark.parametrize("path", PAGES)
 def test_workspace_pages_are_for_coordinators_only(path, coordinator, lille, paris, in_section):
     assert coordinator.get(path).status_code == 200

@@ -7,7 +7,6 @@ from django.test import Client
 from django.utils import timezone
 
 from clients import section_client
-from core.accounts.models import User
 from factories import ProfileFactory
 from matching.models import Pair
 
@@ -61,17 +60,6 @@ def anonymous(lille) -> Client:
     client = Client(HTTP_HOST=lille.host)
     client.cookies["django_language"] = "en"
     return client
-
-
-@pytest.fixture
-def coordinator_user(lille, in_section) -> User:
-    with in_section(lille):
-        return User.objects.get(is_coordinator=True)
-
-
-@pytest.fixture
-def coordinator(lille, in_section, coordinator_user) -> Client:
-    return section_client(lille, coordinator_user)
 
 
 @pytest.fixture
