@@ -1,8 +1,11 @@
 import os
-from functools import partial
+from datetime import timedelta
 
-from django.db import connection, transaction
+from celery.signals import beat_init, celeryd_init
+from django.db import connection
 from tenant_schemas_celery.app import CeleryApp
+
+from config.embedded_db import ensure_database_url
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -11,14 +14,35 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = CeleryApp("buddysystem")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Importing this module starts nothing (importing config.settings imports it): `celery -A
+# config worker|beat` starts the embedded PostgreSQL, when DATABASE_URL is not set, just
+# before Celery first reads the settings. Django processes have set DATABASE_URL already.
+app.on_configure.connect(lambda **_: ensure_database_url(), weak=False)
 
 
-def enqueue_on_commit(task, *args, **kwargs) -> None:
-    """Send `task` once the current transaction commits, in the schema active *now*.
+@celeryd_init.connect
+@beat_init.connect
+def init_sentry_in_worker(**_) -> None:
+    from django.conf import settings
 
-    The schema is read at call time: by the time the transaction commits the connection
-    may have been switched back to public (onboarding does that).
-    """
-    headers = {"_schema_name": connection.schema_name}
-    # robust: once the data is committed, a broker hiccup must not turn the request into an error.
-    transaction.on_commit(partial(task.apply_async, args, kwargs, headers=headers), robust=True)
+    from config.sentry import init_sentry
+
+    if settings.SENTRY_DSN:
+        init_sentry(settings.SENTRY_DSN, environment=settings.SENTRY_ENVIRONMENT)
+
+
+# The one retry policy of after-commit work (core.outbox): minutes apart, then given up.
+RETRY_DELAYS_MINUTES = (1, 2, 5, 10, 30, 60, 120)
+MAX_ATTEMPTS = len(RETRY_DELAYS_MINUTES) + 1
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt."""
+    return timedelta(minutes=RETRY_DELAYS_MINUTES[min(attempts, MAX_ATTEMPTS - 1) - 1])
+
+
+def publish(task_name: str, *args) -> None:
+    """Start the task registered as `task_name` in the schema active now (in-process when
+    there is no broker). Raises what the broker raises: callers decide what a failure means."""
+    app.loader.import_default_modules()  # the web process has not imported every tasks module
+    app.tasks[task_name].apply_async(args, headers={"_schema_name": connection.schema_name})

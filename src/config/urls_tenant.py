@@ -7,7 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("core.accounts.urls")),
-    path("coordinator/", include("core.workspace.urls")),
+    path("coordinator/", include("coordinator.urls")),
     path("coordinator/matching/", include("matching.urls")),
     path("", include("core.events.urls")),
     path("", include("core.guides.urls")),

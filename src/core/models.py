@@ -35,6 +35,11 @@ class SectionSettings(models.Model):
     registration_closes_on = models.DateField(_("registration closes on"), null=True, blank=True)
     # The home page's welcome text per language code; the section's own text otherwise.
     welcome_texts = models.JSONField(_("welcome text per language"), default=dict, blank=True)
+    pair_ends_days_after_stay = models.PositiveSmallIntegerField(
+        _("days after an incoming student's departure before their pair ends"),
+        default=7,
+        validators=[MaxValueValidator(90)],
+    )
     checkin_after_days = models.PositiveSmallIntegerField(
         _("days after a pair is confirmed before asking whether they met"),
         default=7,
@@ -214,13 +219,8 @@ class AuditEvent(models.Model):
         ACCOUNT_DELETED = "account_deleted", _("Account deleted by the student")
         PROFILE_ANONYMISED = "profile_anonymised", _("Profile erased after the stay")
         DATA_EXPORTED = "data_exported", _("Personal data downloaded by the student")
-        MATCH_RUN_STARTED = "match_run_started", _("Matching started")
-        PAIR_CONFIRMED = "pair_confirmed", _("Pair confirmed")
-        PAIR_CREATED_BY_HAND = "pair_created_by_hand", _("Pair made by hand")
-        PAIR_ENDED = "pair_ended", _("Pair ended")
-        PROPOSALS_REJECTED = "proposals_rejected", _("Proposals rejected")
-        PAIR_PINNED = "pair_pinned", _("Pair pinned for the next run")
-        POLICY_CHANGED = "policy_changed", _("Matching policy changed")
+        PROFILE_DEACTIVATED = "profile_deactivated", _("Profile deactivated")
+        PROFILE_REACTIVATED = "profile_reactivated", _("Profile reactivated")
 
     at = models.DateTimeField(_("time"), auto_now_add=True)
     actor = models.ForeignKey(

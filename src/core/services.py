@@ -1,4 +1,6 @@
-"""Writes of the student portal: registration, verification, account changes, erasure."""
+"""Writes of a section's students: registration, verification, account changes, leaving the
+programme (withdrawal, deactivation, erasure), each path telling the apps above through
+`core.hooks.student_left`."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -7,12 +9,13 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
+from core import audit
 from core.accounts.models import User
+from core.emails import VERIFY_EMAIL
+from core.hooks import LeftBecause, student_left
 from core.models import AuditEvent, Hobby, Profile, ProfileLanguage, SectionSettings
-from core.tasks import send_verification_email
-from core.verification import read_token
-from matching.services import end_pairs_of
+from core.outbox.services import send_email
+from core.verification import user_for
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def register_student(
         )
         profile.hobbies.set(hobbies)
         replace_languages(profile, languages)
-        enqueue_on_commit(send_verification_email, user.pk)
+        send_email(f"verify-email:{user.pk}", VERIFY_EMAIL, user=user.pk)
     return profile
 
 
@@ -79,14 +82,9 @@ def update_profile(
 
 
 def verify_email(token: str) -> Profile | None:
-    """Mark the email of the token's student verified; None for a bad or expired token."""
-    signed = read_token(token)
-    if signed is None:
-        return None
-    user_id, email = signed
-    profile = (
-        Profile.objects.filter(user_id=user_id, user__email=email).select_related("user").first()
-    )
+    """Mark the email of the link's student verified; None for a bad or expired link."""
+    user = user_for(token)
+    profile = Profile.objects.filter(user=user).select_related("user").first() if user else None
     if profile is not None and profile.email_verified_at is None:
         profile.email_verified_at = timezone.now()
         profile.save(update_fields=["email_verified_at"])
@@ -94,16 +92,22 @@ def verify_email(token: str) -> Profile | None:
 
 
 def resend_verification(profile: Profile) -> None:
+    """Another verification email; one a minute at most, however often the button is hit."""
     if not profile.is_verified:
-        enqueue_on_commit(send_verification_email, profile.user_id)
+        minute = f"{timezone.now():%Y%m%d%H%M}"
+        send_email(f"verify-email:{profile.user_id}:{minute}", VERIFY_EMAIL, user=profile.user_id)
+
+
+def _leave(profile: Profile, status: str, reason: LeftBecause, actor: User | None) -> None:
+    profile.status = status
+    profile.save(update_fields=["status", "updated_at"])
+    student_left.send(sender=Profile, profile=profile, reason=reason, actor=actor)
 
 
 def withdraw(profile: Profile) -> None:
-    """Leave the matching pool, and end the current pairs so the others can be re-matched."""
+    """Leave the programme: out of matching, and the current pairs end."""
     with transaction.atomic():
-        profile.status = Profile.Status.WITHDRAWN
-        profile.save(update_fields=["status", "updated_at"])
-        end_pairs_of(profile, reason="withdrawn")
+        _leave(profile, Profile.Status.WITHDRAWN, LeftBecause.WITHDREW, profile.user)
 
 
 def rejoin(profile: Profile) -> None:
@@ -111,13 +115,32 @@ def rejoin(profile: Profile) -> None:
     profile.save(update_fields=["status", "updated_at"])
 
 
+def deactivate_profile(coordinator: User, profile: Profile) -> None:
+    """A coordinator takes a student out of the programme: out of matching, pairs ended."""
+    with transaction.atomic():
+        _leave(profile, Profile.Status.DEACTIVATED, LeftBecause.DEACTIVATED, coordinator)
+        audit.record(AuditEvent.Action.PROFILE_DEACTIVATED, coordinator, profile=profile.pk)
+
+
+def reactivate_profile(coordinator: User, profile: Profile) -> None:
+    with transaction.atomic():
+        profile.status = Profile.Status.ACTIVE
+        profile.save(update_fields=["status", "updated_at"])
+        audit.record(AuditEvent.Action.PROFILE_REACTIVATED, coordinator, profile=profile.pk)
+
+
 def erase_student(user: User, *, action: str) -> None:
     """Remove the account and profile; pairs stay as anonymous history for the statistics."""
     profile = Profile.objects.filter(user=user).first()
     role = profile.role if profile else "none"
+    reason = (
+        LeftBecause.STAY_ENDED
+        if action == AuditEvent.Action.PROFILE_ANONYMISED
+        else LeftBecause.ACCOUNT_DELETED
+    )
     with transaction.atomic():
         if profile is not None:
-            end_pairs_of(profile, reason="erased")
+            student_left.send(sender=Profile, profile=profile, reason=reason, actor=None)
         user.delete()  # the profile, its languages and hobbies go with it
         AuditEvent.objects.create(action=action, details={"role": role})
 

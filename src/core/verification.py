@@ -1,23 +1,25 @@
-"""Signed email verification links: no table, valid a week, void once the email changes."""
+"""Email verification links: no table, valid a week, void once the email changes."""
 
 from datetime import timedelta
 
-from django.core import signing
-
 from core.accounts.models import User
+from core.signing import LinkRefused, digest, make_link_token, read_link_token
 
-SALT = "core.verify-email"
+PURPOSE = "verify-email"
 MAX_AGE = timedelta(days=7)
 
 
 def make_token(user: User) -> str:
-    return signing.dumps({"user": user.pk, "email": user.email}, salt=SALT)
+    return make_link_token(PURPOSE, u=user.pk, e=digest(user.email))
 
 
-def read_token(token: str) -> tuple[int, str] | None:
-    """The (user id, email) a valid token was made for, or None."""
+def user_for(token: str) -> User | None:
+    """The account of this section a valid link was made for, while its email is unchanged."""
     try:
-        data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
-    except signing.BadSignature:
+        data = read_link_token(PURPOSE, token, MAX_AGE)
+    except LinkRefused:
         return None
-    return data.get("user"), data.get("email")
+    user = User.objects.filter(pk=data.get("u")).first() if isinstance(data.get("u"), int) else None
+    if user is None or data.get("e") != digest(user.email):
+        return None
+    return user

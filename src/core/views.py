@@ -24,7 +24,6 @@ REGISTRATIONS_PER_HOUR = 10
 def home(request: HttpRequest) -> HttpResponse:
     """The section's branded front page."""
     profile = _profile_of(request.user)
-    status = selectors.programme_status(profile) if profile else None
     programme = SectionSettings.load()
     return render(
         request,
@@ -35,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
             or request.section.welcome_text,
             "registration_open": programme.accepts_registrations(timezone.localdate()),
             "profile": profile,
-            "status": status,
+            "panels": selectors.account_panels(request, profile) if profile else [],
         },
     )
 
@@ -112,7 +111,7 @@ def account(request: HttpRequest, profile: Profile) -> HttpResponse:
     return render(
         request,
         "core/account.html",
-        {"profile": profile, "status": selectors.programme_status(profile)},
+        {"profile": profile, "panels": selectors.account_panels(request, profile)},
     )
 
 

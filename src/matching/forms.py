@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Profile
 from matching.engine.policy import CRITERIA, DEFAULT_HARD, DEFAULT_WEIGHTS, HARD_CONSTRAINTS
 from matching.models import MatchingPolicy
-from matching.selectors import available_buddies, waiting_incoming
+from matching.waiting import available_buddies, waiting_incoming
 
 CRITERION_LABELS = {
     "shared_languages": _("Shared languages"),

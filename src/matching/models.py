@@ -123,6 +123,7 @@ class Proposal(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         REJECTED = "rejected", _("Rejected")
         SUPERSEDED = "superseded", _("Replaced by a later run")
+        WITHDRAWN = "withdrawn", _("Withdrawn: a student left the programme")
 
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
     incoming = models.ForeignKey("core.Profile", on_delete=models.CASCADE, related_name="+")
@@ -215,8 +216,18 @@ class Pair(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    class EndReason(models.TextChoices):
+        COORDINATOR = "coordinator", _("Ended by a coordinator")
+        WITHDREW = "withdrew", _("A student left the programme")
+        DEACTIVATED = "deactivated", _("A student was deactivated")
+        ACCOUNT_DELETED = "account_deleted", _("A student deleted their account")
+        STAY_ENDED = "stay_ended", _("The stay ended")
+
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
-    end_reason = models.CharField(_("why it ended"), max_length=200, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=20, choices=EndReason, blank=True)
+    # the coordinator's own words when they end a pair
+    end_note = models.CharField(_("note"), max_length=200, blank=True)
 
     objects = PairQuerySet.as_manager()
 
@@ -233,30 +244,9 @@ class Pair(models.Model):
     def __str__(self) -> str:
         return f"pair #{self.pk}"
 
-
-class Notification(models.Model):
-    """An email that must go out once only: claimed here before it is sent."""
-
-    class Kind(models.TextChoices):
-        PAIR_CONFIRMED = "pair_confirmed", _("Pair confirmed")
-        WAITING_LIST = "waiting_list", _("On the waiting list")
-
-    kind = models.CharField(max_length=20, choices=Kind)
-    profile = models.ForeignKey("core.Profile", on_delete=models.CASCADE, related_name="+")
-    pair = models.ForeignKey(Pair, null=True, blank=True, on_delete=models.CASCADE)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kind", "profile", "pair"],
-                name="matching_notification_once",
-                nulls_distinct=False,
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} to {self.profile_id}"
+    def partner_of(self, profile):
+        """The other student of the pair (None once their profile was erased)."""
+        return self.buddy if profile.pk == self.incoming_id else self.incoming
 
 
 from matching.followup.models import *  # noqa: E402,F403

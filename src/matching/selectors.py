@@ -1,9 +1,9 @@
-"""Reads for matching: who is waiting, who has free places, and the engine's input."""
+"""Reads for matching: the engine's input, and why students were left without a buddy."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count
 from django.utils import timezone
 
 from core.models import Profile, ProfileLanguage
@@ -18,49 +18,11 @@ from matching.engine.policy import (
 )
 from matching.engine.profiles import Buddy, Incoming
 from matching.engine.scoring import score_edges
-from matching.models import ForbiddenPair, MatchingPolicy, MatchRun, Notification, Pair, PinnedPair
+from matching.models import ForbiddenPair, MatchingPolicy, MatchRun, Pair, PinnedPair
+from matching.waiting import available_buddies, waiting_incoming
 
 # The portal's language levels in the engine's scale (CEFR).
 ENGINE_LEVELS = {"basic": "a2", "intermediate": "b1", "fluent": "c1", "native": "native"}
-
-
-def active_pairs_of(profile: Profile) -> list[Pair]:
-    """The confirmed, not ended pairs a student is in, with the other student loaded."""
-    return list(Pair.objects.active().of(profile).with_partner_of(profile).order_by("confirmed_at"))
-
-
-def is_on_waiting_list(profile: Profile) -> bool:
-    return Notification.objects.filter(
-        kind=Notification.Kind.WAITING_LIST, profile=profile
-    ).exists()
-
-
-def waiting_incoming() -> QuerySet[Profile]:
-    """Incoming students who can be matched now: verified, taking part, not gone, no buddy."""
-    return Profile.objects.filter(
-        role=Profile.Role.INCOMING,
-        status=Profile.Status.ACTIVE,
-        email_verified_at__isnull=False,
-        departure_date__gte=timezone.localdate(),
-    ).filter(~Exists(Pair.objects.active().filter(incoming=OuterRef("pk"))))
-
-
-def available_buddies() -> QuerySet[Profile]:
-    """Local buddies taking part and still available, annotated with their free places."""
-    return (
-        Profile.objects.filter(
-            role=Profile.Role.BUDDY,
-            status=Profile.Status.ACTIVE,
-            email_verified_at__isnull=False,
-            available_until__gte=timezone.localdate(),
-        )
-        .annotate(
-            active_pairs=Count("pairs_as_buddy", filter=Q(pairs_as_buddy__ended_at__isnull=True)),
-            past_pairs=Count("pairs_as_buddy", filter=Q(pairs_as_buddy__ended_at__isnull=False)),
-            free_places=F("capacity") - F("active_pairs"),
-        )
-        .order_by("pk")
-    )
 
 
 @dataclass(frozen=True)
@@ -229,13 +191,6 @@ def _only_hard(policy: Policy, constraint: str) -> Policy:
     return Policy(
         weights=policy.weights,
         hard_constraints={name: name == constraint for name in HARD_CONSTRAINTS},
-    )
-
-
-def free_places() -> int:
-    """Places left with the available buddies: the supply the waiting students meet."""
-    return sum(
-        max(0, places) for places in available_buddies().values_list("free_places", flat=True)
     )
 
 

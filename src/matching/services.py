@@ -1,4 +1,7 @@
-"""Writes of matching: runs, the coordinator's decisions on proposals, and pairs."""
+"""Writes of matching: runs, the coordinator's decisions on proposals, pins and the policy.
+
+Pairs are made and ended in `matching.pairs`.
+"""
 
 import datetime as dt
 import statistics
@@ -7,26 +10,28 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
+from core import audit
 from core.accounts.models import User
-from core.models import AuditEvent, Profile
-from matching import selectors
+from core.models import Profile
+from core.outbox.services import send_email, start_task
+from matching import actions, selectors
+from matching.emails import WAITING_LIST_EMAIL
 from matching.engine.match import match
 from matching.engine.policy import Policy
 from matching.engine.scoring import score_pair
 from matching.models import ForbiddenPair, MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
-from matching.tasks import run_matching, send_pair_emails, send_waiting_list_emails
+from matching.pairs import PairNotPossible, make_pair
+from matching.status import waiting_list_key
 
-# A run that has been "running" this long lost its worker: it no longer blocks new runs.
-STALE_RUN = dt.timedelta(minutes=30)
+RUN_TASK = "matching.tasks.run_matching"
+# A run still queued this long never reached a worker (the broker was down for long); one
+# running this long lost its worker (past Celery's hard time limit): neither blocks new runs.
+STALE_QUEUED = dt.timedelta(minutes=30)
+STALE_RUNNING = dt.timedelta(minutes=15)
 
 
 class RunInProgress(Exception):
     """Another run of this section is queued or running."""
-
-
-class PairNotPossible(Exception):
-    """The pair cannot be made (a student is already paired, the buddy is full...)."""
 
 
 @dataclass(frozen=True)
@@ -38,29 +43,35 @@ class BrokenConstraints(Exception):
 
 def request_match_run(user: User | None, only_for: list[int] | None = None) -> MatchRun:
     """Queue a run for the waiting students (or only `only_for`); one run at a time."""
-    _fail_stale_runs()
+    release_stale_runs()
     try:
         with transaction.atomic():
             run = MatchRun.objects.create(requested_by=user, only_for=only_for or [])
-            AuditEvent.objects.create(
-                action=AuditEvent.Action.MATCH_RUN_STARTED,
-                actor=user,
-                details={"run": run.pk, "only_for": len(only_for or [])},
-            )
-            enqueue_on_commit(run_matching, run.pk)
+            audit.record(actions.MATCH_RUN_STARTED, user, run=run.pk, only_for=len(only_for or []))
+            start_task(f"match-run:{run.pk}", RUN_TASK, run.pk)
     except IntegrityError as error:
         raise RunInProgress from error
     return run
 
 
-def _fail_stale_runs() -> None:
-    MatchRun.objects.filter(
-        status=MatchRun.Status.RUNNING, started_at__lt=timezone.now() - STALE_RUN
+def release_stale_runs(now: dt.datetime | None = None) -> int:
+    """Mark failed the runs that never started or whose worker died, so a new one can start."""
+    now = now or timezone.now()
+    never_started = MatchRun.objects.filter(
+        status=MatchRun.Status.QUEUED, created_at__lt=now - STALE_QUEUED
+    ).update(
+        status=MatchRun.Status.FAILED,
+        error="No worker started the run in time.",
+        finished_at=now,
+    )
+    lost = MatchRun.objects.filter(
+        status=MatchRun.Status.RUNNING, started_at__lt=now - STALE_RUNNING
     ).update(
         status=MatchRun.Status.FAILED,
         error="The worker stopped answering.",
-        finished_at=timezone.now(),
+        finished_at=now,
     )
+    return never_started + lost
 
 
 def execute_match_run(run_id: int) -> None:
@@ -141,7 +152,11 @@ def _write_proposals(run: MatchRun, data: selectors.MatchingInput, result) -> No
             without_candidates=sum(without.values()),
             without_candidates_reasons=without,
         )
-        enqueue_on_commit(send_waiting_list_emails, run.pk)
+        proposed = {int(pair.incoming) for pair in result.pairs}
+        for person in data.incoming:
+            if int(person.id) not in proposed:
+                key = waiting_list_key(int(person.id))
+                send_email(key, WAITING_LIST_EMAIL, profile=int(person.id))
 
 
 @dataclass(frozen=True)
@@ -167,15 +182,13 @@ def confirm_proposals(user: User, proposal_ids: list[int]) -> Decision:
         for proposal in proposals:
             try:
                 with transaction.atomic():
-                    pair = _make_pair(user, proposal.incoming, proposal.buddy, proposal=proposal)
+                    pair = make_pair(user, proposal.incoming, proposal.buddy, proposal=proposal)
             except PairNotPossible:
                 continue
             proposal.status = Proposal.Status.CONFIRMED
             proposal.decided_at, proposal.decided_by = timezone.now(), user
             proposal.save(update_fields=["status", "decided_at", "decided_by"])
-            AuditEvent.objects.create(
-                action=AuditEvent.Action.PAIR_CONFIRMED, actor=user, details={"pair": pair.pk}
-            )
+            audit.record(actions.PAIR_CONFIRMED, user, pair=pair.pk)
             done += 1
     return Decision(done, len(proposal_ids) - done)
 
@@ -199,11 +212,7 @@ def reject_proposals(user: User, proposal_ids: list[int]) -> Decision:
             status=Proposal.Status.REJECTED, decided_at=timezone.now(), decided_by=user
         )
         if proposals:
-            AuditEvent.objects.create(
-                action=AuditEvent.Action.PROPOSALS_REJECTED,
-                actor=user,
-                details={"proposals": [p.pk for p in proposals]},
-            )
+            audit.record(actions.PROPOSALS_REJECTED, user, proposals=[p.pk for p in proposals])
     return Decision(len(proposals), len(proposal_ids) - len(proposals))
 
 
@@ -225,9 +234,7 @@ def pin_pair(user: User, incoming: Profile, buddy: Profile) -> PinnedPair:
             incoming=incoming, defaults={"buddy": buddy}
         )
         ForbiddenPair.objects.filter(incoming=incoming, buddy=buddy).delete()
-        AuditEvent.objects.create(
-            action=AuditEvent.Action.PAIR_PINNED, actor=user, details={"pin": pin.pk}
-        )
+        audit.record(actions.PAIR_PINNED, user, pin=pin.pk)
     return pin
 
 
@@ -239,66 +246,10 @@ def create_pair_by_hand(
     if broken and not accept_broken_constraints:
         raise BrokenConstraints(broken)
     with transaction.atomic():
-        pair = _make_pair(user, incoming, buddy, broken=broken)
-        AuditEvent.objects.create(
-            action=AuditEvent.Action.PAIR_CREATED_BY_HAND,
-            actor=user,
-            details={"pair": pair.pk, "broken_constraints": list(broken)},
+        pair = make_pair(user, incoming, buddy, broken=broken)
+        audit.record(
+            actions.PAIR_CREATED_BY_HAND, user, pair=pair.pk, broken_constraints=list(broken)
         )
-    return pair
-
-
-def end_pair(user: User | None, pair: Pair, reason: str) -> None:
-    """End a pair (a buddy drops out...): the incoming student is waiting again."""
-    with transaction.atomic():
-        ended = (
-            Pair.objects.active()
-            .filter(pk=pair.pk)
-            .update(ended_at=timezone.now(), end_reason=reason[:200])
-        )
-        if ended:
-            AuditEvent.objects.create(
-                action=AuditEvent.Action.PAIR_ENDED, actor=user, details={"pair": pair.pk}
-            )
-
-
-def end_pairs_of(profile: Profile, reason: str) -> int:
-    """End every active pair the student is in; returns how many ended."""
-    return Pair.objects.active().of(profile).update(ended_at=timezone.now(), end_reason=reason)
-
-
-def _make_pair(
-    user: User,
-    incoming: Profile,
-    buddy: Profile,
-    *,
-    proposal: Proposal | None = None,
-    broken: tuple[str, ...] = (),
-) -> Pair:
-    # Lock both students so that two confirmations cannot overbook the same buddy.
-    locked = {
-        p.pk: p for p in Profile.objects.select_for_update().filter(pk__in=[incoming.pk, buddy.pk])
-    }
-    incoming, buddy = locked[incoming.pk], locked[buddy.pk]
-    if incoming.role != Profile.Role.INCOMING or buddy.role != Profile.Role.BUDDY:
-        raise PairNotPossible("roles")
-    if Pair.objects.active().filter(incoming=incoming).exists():
-        raise PairNotPossible("already paired")
-    if Pair.objects.active().filter(buddy=buddy).count() >= (buddy.capacity or 0):
-        raise PairNotPossible("buddy full")
-    pair = Pair.objects.create(
-        incoming=incoming,
-        buddy=buddy,
-        incoming_nationality=incoming.nationality.code,
-        proposal=proposal,
-        score=proposal.score if proposal else None,
-        breakdown=proposal.breakdown if proposal else {},
-        broken_constraints=list(broken),
-        confirmed_at=timezone.now(),
-        confirmed_by=user,
-    )
-    PinnedPair.objects.filter(incoming=incoming).delete()
-    enqueue_on_commit(send_pair_emails, pair.pk)
     return pair
 
 
@@ -310,9 +261,7 @@ def update_policy(user: User, values: dict) -> MatchingPolicy:
         for field, value in values.items():
             setattr(policy, field, value)
         policy.save()
-        AuditEvent.objects.create(
-            action=AuditEvent.Action.POLICY_CHANGED, actor=user, details=values
-        )
+        audit.record(actions.POLICY_CHANGED, user, **values)
     return policy
 
 

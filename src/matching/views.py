@@ -9,10 +9,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.permissions import coordinator_required
+from matching import pairs as pair_services
 from matching import selectors, services
 from matching.explanations import constraint_name, hobby_names, reasons
 from matching.forms import EndPairForm, ManualPairForm, PolicyForm, ReviewFilterForm
 from matching.models import MatchingPolicy, MatchRun, Pair, Proposal
+from matching.waiting import free_places, waiting_incoming
 
 
 @coordinator_required
@@ -29,8 +31,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "run": run,
             "shortage": shortage,
             "runs": MatchRun.objects.all()[:10],
-            "waiting": selectors.waiting_incoming().count(),
-            "free_places": selectors.free_places(),
+            "waiting": waiting_incoming().count(),
+            "free_places": free_places(),
         },
     )
 
@@ -130,8 +132,13 @@ def end_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
     pair = get_object_or_404(Pair.objects.active(), pk=pair_id)
     form = EndPairForm(request.POST)
     if form.is_valid():
-        services.end_pair(request.user, pair, form.cleaned_data["reason"])
-        messages.success(request, _("The pair has ended; the incoming student is waiting again."))
+        pair_services.end_pair(
+            request.user, pair, Pair.EndReason.COORDINATOR, note=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request,
+            _("The pair has ended; both students are told, and the incoming student waits again."),
+        )
     else:
         messages.error(request, _("Say why the pair ends."))
     return redirect("matching:pairs")
@@ -158,10 +165,13 @@ def new_pair(request: HttpRequest) -> HttpResponse:
             return redirect("matching:pairs")
         except services.BrokenConstraints as error:
             broken = error.constraints
-        except services.PairNotPossible:
+        except pair_services.PairNotPossible:
             form.add_error(
                 None,
-                _("This pair is not possible: the student has a buddy or the buddy is full."),
+                _(
+                    "This pair is not possible now: a student has left the programme, is not "
+                    "verified or their stay is over, the student has a buddy or the buddy is full."
+                ),
             )
     return render(
         request,
@@ -172,7 +182,7 @@ def new_pair(request: HttpRequest) -> HttpResponse:
 
 @coordinator_required
 def waiting(request: HttpRequest) -> HttpResponse:
-    students = selectors.waiting_incoming().select_related("user").order_by("arrival_date")
+    students = waiting_incoming().select_related("user").order_by("arrival_date")
     return render(request, "matching/waiting.html", {"students": students})
 
 

@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "core.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from core.accounts import emails  # noqa: F401 - registers the accounts' emails

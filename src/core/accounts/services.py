@@ -1,6 +1,8 @@
-from config.celery import enqueue_on_commit
+from django.utils import timezone
+
+from core.accounts.emails import COORDINATOR_INVITATION, PASSWORD_RESET
 from core.accounts.models import User
-from core.accounts.tasks import send_coordinator_invitation, send_password_reset
+from core.outbox.services import send_email
 
 
 def invite_coordinator(email: str, *, first_name: str = "", last_name: str = "") -> User:
@@ -8,15 +10,17 @@ def invite_coordinator(email: str, *, first_name: str = "", last_name: str = "")
     user = User.objects.create_user(
         email, first_name=first_name, last_name=last_name, is_coordinator=True
     )
-    enqueue_on_commit(send_coordinator_invitation, user.pk)
+    send_email(f"coordinator-invitation:{user.pk}", COORDINATOR_INVITATION, user=user.pk)
     return user
 
 
 def request_password_reset(email: str) -> None:
     """Email a reset link if this section has an active account for `email`.
 
-    The caller says the same thing either way, so nobody learns who has an account.
+    The caller says the same thing either way, so nobody learns who has an account. One email
+    a minute at most, however often the form is sent.
     """
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is not None:
-        enqueue_on_commit(send_password_reset, user.pk)
+        minute = f"{timezone.now():%Y%m%d%H%M}"
+        send_email(f"password-reset:{user.pk}:{minute}", PASSWORD_RESET, user=user.pk)

@@ -12,7 +12,8 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from core import audit
+        from core import audit, hooks
+        from core.events import emails, selectors  # noqa: F401 - emails registers its kinds
         from core.navigation import COORDINATOR, STUDENT, NavItem, register
 
         register(
@@ -22,6 +23,12 @@ class EventsConfig(AppConfig):
         )
         post_delete.connect(
             _place_freed, sender="events.EventRegistration", dispatch_uid="events-place-freed"
+        )
+        hooks.register_personal_data(
+            hooks.PersonalDataSection("events", selectors.personal_data_events),
+            hooks.PersonalDataSection(
+                "unsubscribed_from_messages_at", selectors.personal_data_unsubscribed
+            ),
         )
         audit.register(
             {

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.events.models import Event, EventRegistration
 from core.models import Profile
-from matching.selectors import available_buddies, waiting_incoming
 
 MONTH = "month"
 EVENT = "event"
@@ -33,6 +32,7 @@ class Segment:
     build: Callable[..., QuerySet[Profile]]
     # None, MONTH ("YYYY-MM") or EVENT (an event's id)
     parameter: str | None = None
+    order: int = 50
 
 
 def reachable() -> QuerySet[Profile]:
@@ -66,14 +66,6 @@ def _all_buddies() -> QuerySet[Profile]:
     return reachable().filter(role=Profile.Role.BUDDY)
 
 
-def _unmatched_incoming() -> QuerySet[Profile]:
-    return reachable().filter(pk__in=waiting_incoming().values("pk"))
-
-
-def _unmatched_buddies() -> QuerySet[Profile]:
-    return reachable().filter(pk__in=available_buddies().filter(free_places__gt=0).values("pk"))
-
-
 def _incoming_arriving(month: str) -> QuerySet[Profile]:
     first = parse_month(month)
     after = (first + dt.timedelta(days=32)).replace(day=1)
@@ -90,26 +82,38 @@ def _event_attendees(event_id: str) -> QuerySet[Profile]:
     return reachable().filter(Exists(registered))
 
 
-SEGMENTS: dict[str, Segment] = {
-    segment.key: segment
-    for segment in (
-        Segment("all_incoming", _("All incoming students"), _all_incoming),
-        Segment("all_buddies", _("All local buddies, past and current"), _all_buddies),
-        Segment("unmatched_incoming", _("Incoming students without a buddy"), _unmatched_incoming),
-        Segment("unmatched_buddies", _("Local buddies with free places"), _unmatched_buddies),
-        Segment(
-            "incoming_arriving",
-            _("Incoming students arriving in a given month"),
-            _incoming_arriving,
-            parameter=MONTH,
-        ),
-        Segment("event_attendees", _("Students registered for an event"), _event_attendees, EVENT),
-    )
-}
+SEGMENTS: dict[str, Segment] = {}
+
+
+def register(*segments: Segment) -> None:
+    """Apps above core add the groups they know (matching: students without a buddy)."""
+    for segment in segments:
+        SEGMENTS[segment.key] = segment
+
+
+register(
+    Segment("all_incoming", _("All incoming students"), _all_incoming, order=10),
+    Segment("all_buddies", _("All local buddies, past and current"), _all_buddies, order=20),
+    Segment(
+        "incoming_arriving",
+        _("Incoming students arriving in a given month"),
+        _incoming_arriving,
+        parameter=MONTH,
+        order=50,
+    ),
+    Segment(
+        "event_attendees",
+        _("Students registered for an event"),
+        _event_attendees,
+        parameter=EVENT,
+        order=60,
+    ),
+)
 
 
 def choices() -> list[tuple[str, Promise | str]]:
-    return [(key, segment.label) for key, segment in SEGMENTS.items()]
+    ordered = sorted(SEGMENTS.values(), key=lambda segment: segment.order)
+    return [(segment.key, segment.label) for segment in ordered]
 
 
 def get(key: str) -> Segment:

@@ -156,3 +156,19 @@ def deliveries(message: Message, status: str | None = None) -> QuerySet[MessageD
     if status:
         rows = rows.filter(status=status)
     return rows
+
+
+def personal_data_events(profile: Profile) -> list[dict]:
+    return [
+        {"event": r.event.title, "starts_at": r.event.starts_at.isoformat(), "status": r.status}
+        for r in EventRegistration.objects.filter(profile=profile).select_related("event")
+    ]
+
+
+def personal_data_unsubscribed(profile: Profile) -> str | None:
+    preference = MessagePreference.objects.filter(profile=profile).first()
+    return (
+        preference.unsubscribed_at.isoformat()
+        if preference and preference.unsubscribed_at
+        else None
+    )

@@ -1,24 +1,22 @@
 """Writes of events and messages: registrations with their waiting list, and sending.
 
 Registrations lock the event's row: concurrent registrations for one event take turns, so
-an event is never overbooked and the waiting list keeps its order. A message's deliveries
-are claimed one by one, sent and marked in the same transaction: each student gets it once.
+an event is never overbooked and the waiting list keeps its order. Sending a message writes
+one outbox email per recipient (core.outbox), in the transaction that freezes the recipients:
+each student gets it once, and the message is sent when the last delivery is done.
 """
 
 import csv
 import io
-from smtplib import SMTPRecipientsRefused
 
-from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.celery import enqueue_on_commit
 from core import audit
 from core.accounts.models import User
-from core.events import mail, segments, selectors
+from core.events import segments, selectors
+from core.events.emails import EVENT_PLACE_EMAIL, MESSAGE_EMAIL
 from core.events.models import (
     Event,
     EventRegistration,
@@ -27,14 +25,12 @@ from core.events.models import (
     MessagePreference,
 )
 from core.models import Profile
-from core.notifications import section_link, send_templated_email
-from tenants.selectors import current_section
+from core.outbox.services import send_email, send_emails
 
 REGISTERED = EventRegistration.Status.REGISTERED
 WAITING = EventRegistration.Status.WAITING
 CANCELLED = EventRegistration.Status.CANCELLED
 PENDING = MessageDelivery.Status.PENDING
-BATCH_SIZE = 100
 
 ATTENDEES_EXPORTED = "event_attendees_exported"
 MESSAGE_SENT = "message_sent"
@@ -147,42 +143,12 @@ def _promote_waiting(event: Event) -> list[EventRegistration]:
         registration.promoted_at = now
         registration.save(update_fields=["status", "promoted_at"])
         if event.starts_at > now:
-            from core.events.tasks import send_event_place_email  # tasks import this module
-
-            enqueue_on_commit(send_event_place_email, registration.pk)
-    return promoted
-
-
-def send_event_place_email(registration_id: int) -> None:
-    """Tell a student moved up from the waiting list that they have a place, once."""
-    with transaction.atomic():
-        registration = (
-            EventRegistration.objects.select_for_update(of=("self",))
-            .select_related("event", "profile__user")
-            .filter(
-                pk=registration_id,
-                status=REGISTERED,
-                promoted_at__isnull=False,
-                promotion_emailed_at__isnull=True,
+            send_email(
+                f"event-place:{registration.pk}:{now.timestamp()}",
+                EVENT_PLACE_EMAIL,
+                registration=registration.pk,
             )
-            .first()
-        )
-        if registration is None:
-            return
-        section = current_section()
-        send_templated_email(
-            to=registration.profile.user.email,
-            template="events/email/event_place",
-            context={
-                "student": registration.profile,
-                "event": registration.event,
-                "link": section_link(section, "events:student_events"),
-            },
-            language=registration.profile.language,
-            section=section,
-        )
-        registration.promotion_emailed_at = timezone.now()
-        registration.save(update_fields=["promotion_emailed_at"])
+    return promoted
 
 
 ATTENDEE_COLUMNS = ("name", "email", "role", "status", "registered at")
@@ -249,7 +215,7 @@ def send_message(message_id: int, user: User | None) -> Message:
         recipients = len(rows) - len(skip)
         if not recipients:
             raise NobodyToMessage
-        MessageDelivery.objects.bulk_create(
+        deliveries = MessageDelivery.objects.bulk_create(
             [
                 MessageDelivery(
                     message=message,
@@ -266,99 +232,12 @@ def send_message(message_id: int, user: User | None) -> Message:
         message.skipped_count = len(skip)
         message.save()
         audit.record(MESSAGE_SENT, user, message=message.pk, recipients=recipients)
-        from core.events.tasks import send_message as send_task  # tasks import this module
-
-        enqueue_on_commit(send_task, message.pk)
+        send_emails(
+            (f"message:{message.pk}:{d.profile_id}", MESSAGE_EMAIL, {"delivery": d.pk})
+            for d in deliveries
+            if d.status == PENDING
+        )
     return message
-
-
-def deliver_message(message_id: int) -> None:
-    """Send a queued message's pending deliveries in batches, updating the counts as it goes.
-
-    Safe to run twice or side by side: a delivery is claimed (row lock, skipping rows another
-    worker holds), sent and marked in one transaction. A mail server error rolls back only the
-    delivery in hand and propagates, for the task to retry later.
-    """
-    message = Message.objects.filter(pk=message_id, status=Message.Status.SENDING).first()
-    if message is None:
-        return
-    section = current_section()
-    after = 0
-    while True:
-        batch = list(
-            MessageDelivery.objects.filter(message=message, status=PENDING, pk__gt=after)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH_SIZE]
-        )
-        if not batch:
-            break
-        with get_connection() as connection:
-            for delivery_id in batch:
-                _deliver_one(delivery_id, message, section, connection)
-        after = batch[-1]
-        refresh_counts(message.pk)
-    finish_message(message.pk)
-
-
-def _deliver_one(delivery_id: int, message: Message, section, connection) -> None:
-    with transaction.atomic():
-        delivery = (
-            MessageDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("profile__user")
-            .filter(pk=delivery_id, status=PENDING)
-            .first()
-        )
-        if delivery is None:
-            return  # sent already, or being sent by another worker right now
-        profile = delivery.profile
-        gone = profile.status != Profile.Status.ACTIVE or not profile.is_verified
-        if gone or (not message.essential and selectors.is_unsubscribed(profile)):
-            delivery.status = MessageDelivery.Status.SKIPPED
-            delivery.save(update_fields=["status"])
-            return
-        try:
-            mail.send(message, profile, section, connection)
-        except SMTPRecipientsRefused as error:
-            delivery.status = MessageDelivery.Status.FAILED
-            delivery.error = str(error)[:300]
-            delivery.save(update_fields=["status", "error"])
-            return
-        delivery.status = MessageDelivery.Status.SENT
-        delivery.sent_at = timezone.now()
-        delivery.save(update_fields=["status", "sent_at"])
-
-
-def refresh_counts(message_id: int) -> None:
-    by_status = dict(
-        MessageDelivery.objects.filter(message_id=message_id)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    Message.objects.filter(pk=message_id).update(
-        recipients_count=sum(by_status.values()),
-        sent_count=by_status.get(MessageDelivery.Status.SENT, 0),
-        failed_count=by_status.get(MessageDelivery.Status.FAILED, 0),
-        skipped_count=by_status.get(MessageDelivery.Status.SKIPPED, 0),
-    )
-
-
-def finish_message(message_id: int) -> None:
-    """Mark the message sent once no delivery is pending."""
-    refresh_counts(message_id)
-    pending = MessageDelivery.objects.filter(message=OuterRef("pk"), status=PENDING)
-    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).exclude(
-        Exists(pending)
-    ).update(status=Message.Status.SENT, finished_at=timezone.now())
-
-
-def give_up_message(message_id: int, error: str) -> None:
-    """The mail server kept failing: what is still pending failed."""
-    MessageDelivery.objects.filter(message_id=message_id, status=PENDING).update(
-        status=MessageDelivery.Status.FAILED, error=error[:300]
-    )
-    finish_message(message_id)
 
 
 def unsubscribe(profile: Profile) -> None:

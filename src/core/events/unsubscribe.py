@@ -1,29 +1,21 @@
-"""Signed one-click unsubscribe links: no table, one student of one section each.
-
-The token names the section's schema and the profile: a token made in one section means
-nothing in another (profile ids repeat across schemas), and changing the profile id breaks
-the signature. It does not expire: an old email's link must keep working.
-"""
-
-from django.core import signing
-from django.db import connection
+"""One-click unsubscribe links (core.signing): one student of one section each. They do not
+expire: an old email's link must keep working."""
 
 from core.models import Profile
+from core.signing import LinkRefused, make_link_token, read_link_token
 
-SALT = "core.events.unsubscribe"
+PURPOSE = "unsubscribe"
 
 
 def make_token(profile: Profile) -> str:
-    return signing.dumps({"s": connection.schema_name, "p": profile.pk}, salt=SALT)
+    return make_link_token(PURPOSE, p=profile.pk)
 
 
 def profile_for(token: str) -> Profile | None:
     """The profile of this section a valid token was made for, or None."""
     try:
-        data = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or data.get("s") != connection.schema_name:
+        data = read_link_token(PURPOSE, token)
+    except LinkRefused:
         return None
     profile_id = data.get("p")
     if not isinstance(profile_id, int):

@@ -14,7 +14,7 @@ from core.events import ical, segments, selectors, services, unsubscribe
 from core.events.forms import EventForm, MessageForm, initial_from_query
 from core.events.models import Event, Message, MessageDelivery
 from core.models import Profile
-from core.notifications import section_link
+from core.outbox.emails import section_link
 from core.permissions import coordinator_required
 from core.views import student_required
 

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ExchangeConfig(AppConfig):
-    """CSV export of students and pairs, and import of incoming students."""
+    """Import of incoming students from the international office's list (roster imports)."""
 
     name = "core.exchange"
     label = "exchange"
@@ -12,12 +12,10 @@ class ExchangeConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from core import audit
-        from core.navigation import COORDINATOR, NavItem, register
+        from core.exchange import emails  # noqa: F401 - registers the invitation email
 
-        register(NavItem(_("Import and export"), "exchange:export", COORDINATOR, order=60))
         audit.register(
             {
-                "csv_exported": _("Data exported as CSV"),
                 "students_imported": _("Incoming students imported from CSV"),
             }
         )

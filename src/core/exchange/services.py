@@ -1,4 +1,4 @@
-"""Writes of the CSV exchange: audit of exports, imports from preview to commit, invitations."""
+"""Writes of the roster import: from preview to commit, and the invited students' profiles."""
 
 from datetime import date
 from enum import StrEnum
@@ -7,23 +7,17 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
 from core import audit
 from core.accounts.models import User
 from core.exchange import importing
+from core.exchange.emails import IMPORT_INVITATION_EMAIL
 from core.exchange.models import INVITATION_VALID_FOR, ImportBatch, ImportedInvitation
-from core.exchange.tasks import send_import_invitations
-from core.exchange.tokens import LinkRefused
+from core.exchange.tokens import InvitationRefused
 from core.models import Hobby, Profile
+from core.outbox.services import send_emails
 from core.services import SpokenLanguage, register_student
 
-EXPORTED = "csv_exported"
 IMPORTED = "students_imported"
-
-
-def record_export(actor: User, *, kind: str, columns: list[str], rows: int, **filters) -> None:
-    """Every export is in the audit log: what, which columns, how many rows; no names."""
-    audit.record(EXPORTED, actor, kind=kind, columns=columns, rows=rows, filters=filters)
 
 
 def preview_import(actor: User, content: bytes) -> ImportBatch:
@@ -63,7 +57,7 @@ def commit_import(actor: User, batch_id: int) -> Outcome:
             batch.errors = problems
             batch.save(update_fields=["errors"])
             return Outcome.CHANGED
-        ImportedInvitation.objects.bulk_create(
+        invitations = ImportedInvitation.objects.bulk_create(
             ImportedInvitation(
                 batch=batch,
                 email=row["email"],
@@ -84,7 +78,10 @@ def commit_import(actor: User, batch_id: int) -> Outcome:
         batch.rows = []
         batch.save(update_fields=["status", "committed_at", "committed_by", "rows"])
         audit.record(IMPORTED, actor, batch=batch.pk, rows=batch.row_count)
-        enqueue_on_commit(send_import_invitations, batch.pk)
+        send_emails(
+            (f"import-invitation:{i.pk}", IMPORT_INVITATION_EMAIL, {"invitation": i.pk})
+            for i in invitations
+        )
     return Outcome.IMPORTED
 
 
@@ -103,7 +100,7 @@ def complete_invitation(
     with transaction.atomic():
         locked = ImportedInvitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.used_at is not None:
-            raise LinkRefused("used")
+            raise InvitationRefused("used")
         profile = register_student(
             email=locked.email,
             password=password,

@@ -1,14 +1,12 @@
-"""Signed invitation links: valid 30 days, for one invitation of one section."""
-
-from django.core import signing
-from django.db import connection
+"""Invitation links of imported students (core.signing): valid 30 days, one invitation."""
 
 from core.exchange.models import INVITATION_VALID_FOR, ImportedInvitation
+from core.signing import LinkRefused, make_link_token, read_link_token
 
-SALT = "core.exchange.invitation"
+PURPOSE = "import-invitation"
 
 
-class LinkRefused(Exception):
+class InvitationRefused(Exception):
     """A forged, expired or used link; `reason` says which."""
 
     def __init__(self, reason: str) -> None:
@@ -17,27 +15,24 @@ class LinkRefused(Exception):
 
 
 def make_token(invitation: ImportedInvitation) -> str:
-    payload = {"s": connection.schema_name, "i": invitation.pk, "t": invitation.token}
-    return signing.dumps(payload, salt=SALT)
+    return make_link_token(PURPOSE, i=invitation.pk, t=invitation.token)
 
 
 def read_token(token: str) -> ImportedInvitation:
-    """The open invitation a link was made for, or LinkRefused."""
+    """The open invitation a link was made for, or InvitationRefused."""
     try:
-        data = signing.loads(token, salt=SALT, max_age=INVITATION_VALID_FOR)
-    except signing.SignatureExpired as error:
-        raise LinkRefused("expired") from error
-    except signing.BadSignature as error:
-        raise LinkRefused("invalid") from error
-    if not isinstance(data, dict) or data.get("s") != connection.schema_name:
-        raise LinkRefused("invalid")
+        data = read_link_token(PURPOSE, token, INVITATION_VALID_FOR)
+    except LinkRefused as refused:
+        raise InvitationRefused("expired" if refused.expired else "invalid") from refused
     invitation = (
         ImportedInvitation.objects.filter(pk=data.get("i"), token=data.get("t"))
         .select_related("place_of_study")
         .first()
+        if isinstance(data.get("i"), int) and isinstance(data.get("t"), str)
+        else None
     )
     if invitation is None:
-        raise LinkRefused("invalid")
+        raise InvitationRefused("invalid")
     if invitation.used_at is not None:
-        raise LinkRefused("used")
+        raise InvitationRefused("used")
     return invitation

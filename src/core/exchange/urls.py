@@ -4,9 +4,6 @@ from core.exchange import views
 
 app_name = "exchange"
 urlpatterns = [
-    path("coordinator/export/", views.export_page, name="export"),
-    path("coordinator/export/students/", views.export_students, name="export_students"),
-    path("coordinator/export/pairs/", views.export_pairs, name="export_pairs"),
     path("coordinator/import/", views.import_page, name="import"),
     path("coordinator/import/<int:batch_id>/", views.preview, name="preview"),
     path("coordinator/import/<int:batch_id>/commit/", views.commit, name="commit"),

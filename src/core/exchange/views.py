@@ -1,103 +1,22 @@
-"""CSV export and import pages of the coordinators, and the invited students' page."""
-
-import csv
-from collections.abc import Iterator
+"""The roster import pages of the coordinators, and the invited students' page."""
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.exchange import importing, selectors, services
-from core.exchange.forms import CompletionForm, ImportForm, PairExportForm, StudentExportForm
+from core.exchange.forms import CompletionForm, ImportForm
 from core.exchange.models import ImportBatch
-from core.exchange.tokens import LinkRefused, read_token
+from core.exchange.tokens import InvitationRefused, read_token
 from core.forms import SpokenLanguageFormSet
 from core.permissions import coordinator_required
 
-# Spreadsheets run a cell that starts with one of these as a formula: a student's name
-# must never become one.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PREVIEW_ROWS = 500
-
-
-@coordinator_required
-def export_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "exchange/export.html", _export_forms(request))
-
-
-@require_POST
-@coordinator_required
-def export_students(request: HttpRequest) -> HttpResponse:
-    form = StudentExportForm(request.POST, prefix="students")
-    if not form.is_valid():
-        return render(request, "exchange/export.html", _export_forms(request, students=form))
-    keys = form.ordered_columns()
-    filters = {"role": form.cleaned_data["role"], "status": form.cleaned_data["status"]}
-    data = selectors.export(
-        selectors.students_for_export(**filters), selectors.STUDENT_COLUMNS, keys
-    )
-    services.record_export(request.user, kind="students", columns=keys, rows=data.count, **filters)
-    return _csv_response(request, "students", data, form.cleaned_data["separator"])
-
-
-@require_POST
-@coordinator_required
-def export_pairs(request: HttpRequest) -> HttpResponse:
-    form = PairExportForm(request.POST, prefix="pairs")
-    if not form.is_valid():
-        return render(request, "exchange/export.html", _export_forms(request, pairs=form))
-    keys = form.ordered_columns()
-    state = form.cleaned_data["state"]
-    data = selectors.export(selectors.pairs_for_export(state=state), selectors.PAIR_COLUMNS, keys)
-    services.record_export(request.user, kind="pairs", columns=keys, rows=data.count, state=state)
-    return _csv_response(request, "pairs", data, form.cleaned_data["separator"])
-
-
-def _export_forms(request: HttpRequest, **bound) -> dict:
-    separator = ";" if translation.get_language() == "fr" else ","
-    return {
-        "students": bound.get("students")
-        or StudentExportForm(prefix="students", initial={"separator": separator}),
-        "pairs": bound.get("pairs")
-        or PairExportForm(prefix="pairs", initial={"separator": separator}),
-    }
-
-
-class _Echo:
-    """A file that hands back what is written, for csv.writer to format one row at a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _csv_response(
-    request: HttpRequest, kind: str, data: selectors.Export, separator: str
-) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo(), delimiter=separator)
-    language = translation.get_language()
-
-    def stream() -> Iterator[str]:
-        yield "\ufeff"  # the byte order mark tells Excel the file is UTF-8
-        yield writer.writerow(data.header)
-        with translation.override(language):
-            for row in data.rows:
-                yield writer.writerow([_safe(value) for value in row])
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    filename = f"{kind}-{request.section.slug}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @coordinator_required
@@ -173,7 +92,7 @@ def complete(request: HttpRequest, token: str) -> HttpResponse:
     """The invited student's registration, from the link of their email."""
     try:
         invitation = read_token(token)
-    except LinkRefused as refused:
+    except InvitationRefused as refused:
         return _refuse(request, refused)
     if request.user.is_authenticated:
         messages.info(request, _("You are logged in already. Log out to use this invitation."))
@@ -195,7 +114,7 @@ def complete(request: HttpRequest, token: str) -> HttpResponse:
                 hobbies=list(form.cleaned_data["hobbies"]),
                 languages=languages.spoken_languages(),
             )
-        except LinkRefused as refused:
+        except InvitationRefused as refused:
             return _refuse(request, refused)
         login(request, profile.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
@@ -209,7 +128,7 @@ def complete(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _refuse(request: HttpRequest, refused: LinkRefused) -> HttpResponse:
+def _refuse(request: HttpRequest, refused: InvitationRefused) -> HttpResponse:
     return render(
         request,
         "exchange/invitation_refused.html",

@@ -1,8 +1,8 @@
 """Wires the pair follow-up into the project; imported once from MatchingConfig.ready().
 
 Registers the coordinators' menu entry and the audit actions' words, erases a student's
-survey comments with their profile, and imports the tasks so that Celery knows them (this
-package is not an app of its own: autodiscovery does not look here).
+survey comments with their profile, and registers its emails with the outbox (its tasks are in
+settings.CELERY_IMPORTS: this package is not an app, autodiscovery does not look here).
 """
 
 from django.db.models.signals import pre_delete
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core import audit
 from core.models import Profile
 from core.navigation import COORDINATOR, NavItem, register
-from matching.followup import services, tasks  # noqa: F401 - tasks registered with Celery
+from matching.followup import emails, services  # noqa: F401 - emails registers its kinds
 
 register(NavItem(_("Follow-up"), "followup:coordinator", COORDINATOR, order=35))
 audit.register(

@@ -1,13 +1,16 @@
 """Writes of the pair follow-up: the emails that fall due, students' answers, coordinators'
 handling of requests for a new buddy.
 
-Every email is claimed (its unique row created) and sent in one transaction: a failed send
-rolls the claim back for the retry; a second run, a retry or a concurrent task finds the
-row taken and sends nothing.
+Each email is claimed by its unique row (a check-in, a reminder, a survey) and written to the
+outbox in the same transaction: a second run, a retry or a concurrent task finds the row
+taken and writes nothing, and the outbox sends each email once. A student whose email fails
+holds up nobody else: sending happens in the relay, one email at a time.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,13 +18,12 @@ from django.utils import timezone
 from core import audit
 from core.accounts.models import User
 from core.models import Profile
-from core.notifications import section_link, send_templated_email
+from core.outbox.services import send_email
 from matching.followup import selectors
+from matching.followup.emails import CHECKIN_EMAIL, REMINDER_EMAIL, SURVEY_EMAIL
 from matching.followup.models import CheckIn, MeetingReminder, SurveyResponse
-from matching.followup.tokens import Claim, checkin_token, survey_token
+from matching.followup.tokens import Claim
 from matching.models import Pair
-from tenants.models import Section
-from tenants.selectors import current_section
 
 NEW_BUDDY_ASKED = "pair_new_buddy_asked"
 NEW_BUDDY_HANDLED = "pair_new_buddy_handled"
@@ -35,19 +37,26 @@ class Sent:
 
 
 def send_due_follow_ups(now: dt.datetime | None = None) -> Sent:
-    """Send the section's check-ins, reminders and surveys that are due and not yet sent."""
-    section = current_section()
+    """Write the section's check-ins, reminders and surveys that are due and not yet sent."""
     sent = Sent()
     for pair in selectors.checkins_due(now):
         for student, other in ((pair.incoming, pair.buddy), (pair.buddy, pair.incoming)):
             if _reachable(student) and other is not None:
-                sent.checkins += _send_checkin(section, pair, student, other)
+                claim = partial(CheckIn.objects.get_or_create, pair=pair, profile=student)
+                sent.checkins += _claim(CHECKIN_EMAIL, pair, student, claim)
     for pair in selectors.reminders_due(now):
-        sent.reminders += _send_reminder(section, pair)
+        claim = partial(MeetingReminder.objects.get_or_create, pair=pair)
+        sent.reminders += _claim(REMINDER_EMAIL, pair, pair.buddy, claim)
     for pair in selectors.surveys_due(now):
         for student in (pair.incoming, pair.buddy):
             if _reachable(student):
-                sent.surveys += _send_survey(section, pair, student)
+                claim = partial(
+                    SurveyResponse.objects.get_or_create,
+                    pair=pair,
+                    profile=student,
+                    defaults={"role": student.role},
+                )
+                sent.surveys += _claim(SURVEY_EMAIL, pair, student, claim)
     return sent
 
 
@@ -55,61 +64,12 @@ def _reachable(student: Profile | None) -> bool:
     return student is not None and student.status == Profile.Status.ACTIVE
 
 
-def _send_checkin(section: Section, pair: Pair, student: Profile, other: Profile) -> bool:
+def _claim(email: str, pair: Pair, student: Profile, get_or_create: Callable) -> bool:
+    """Create the follow-up's row and write its email together; False when it existed."""
     with transaction.atomic():
-        _checkin, claimed = CheckIn.objects.get_or_create(pair=pair, profile=student)
+        _row, claimed = get_or_create()
         if claimed:
-            answers = [
-                (label, section_link(section, "followup:checkin", token=token))
-                for label, token in (
-                    (answer.label, checkin_token(pair.pk, student.pk, answer.value))
-                    for answer in CheckIn.Answer
-                )
-            ]
-            send_templated_email(
-                to=student.user.email,
-                template="matching/followup/email/checkin",
-                context={"student": student, "other": other, "answers": answers},
-                language=student.language,
-                section=section,
-            )
-    return claimed
-
-
-def _send_reminder(section: Section, pair: Pair) -> bool:
-    buddy = pair.buddy
-    with transaction.atomic():
-        _reminder, claimed = MeetingReminder.objects.get_or_create(pair=pair)
-        if claimed:
-            met_link = section_link(
-                section,
-                "followup:checkin",
-                token=checkin_token(pair.pk, buddy.pk, CheckIn.Answer.MET),
-            )
-            send_templated_email(
-                to=buddy.user.email,
-                template="matching/followup/email/reminder",
-                context={"student": buddy, "other": pair.incoming, "met_link": met_link},
-                language=buddy.language,
-                section=section,
-            )
-    return claimed
-
-
-def _send_survey(section: Section, pair: Pair, student: Profile) -> bool:
-    with transaction.atomic():
-        _response, claimed = SurveyResponse.objects.get_or_create(
-            pair=pair, profile=student, defaults={"role": student.role}
-        )
-        if claimed:
-            link = section_link(section, "followup:survey", token=survey_token(pair.pk, student.pk))
-            send_templated_email(
-                to=student.user.email,
-                template="matching/followup/email/survey",
-                context={"student": student, "link": link},
-                language=student.language,
-                section=section,
-            )
+            send_email(f"{email}:{pair.pk}:{student.pk}", email, pair=pair.pk, profile=student.pk)
     return claimed
 
 

@@ -181,7 +181,7 @@ def test_a_used_invitation_is_refused_by_the_service_too(invited, lille, in_sect
     with in_section(lille):
         invitation = ImportedInvitation.objects.get()
         ImportedInvitation.objects.filter(pk=invitation.pk).update(used_at=timezone.now())
-        with pytest.raises(tokens.LinkRefused):
+        with pytest.raises(tokens.InvitationRefused):
             services.complete_invitation(
                 invitation,
                 password="una-clave-larga-2026",

@@ -1,0 +1,191 @@
+"""Writing to the outbox and relaying it.
+
+`send_email` and `start_task` write a row in the caller's transaction; once it commits, the
+relay is kicked (a Celery task, or in-process without a broker). The relay claims due rows
+one at a time with SELECT ... FOR UPDATE SKIP LOCKED, so two relays never take the same row,
+sends it while holding the lock, and marks it in the same transaction: a row is sent once.
+A failure is retried minutes later (config.celery.retry_delay) until MAX_ATTEMPTS, then the
+row is failed and shown to the coordinators. The beat sweep relays every minute whatever a
+kick missed (the broker was down at commit), so nothing written is lost.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from smtplib import SMTPRecipientsRefused, SMTPResponseException
+
+from django.core.mail import get_connection
+from django.db import connection, transaction
+from django.utils import timezone
+
+from config.celery import MAX_ATTEMPTS, publish, retry_delay
+from core.outbox import emails
+from core.outbox.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+RELAY_TASK = "core.outbox.tasks.relay"
+BATCH = 200
+# The mail server refused the address itself: trying again cannot help.
+PERMANENT_ERRORS = (SMTPRecipientsRefused,)
+
+
+def send_email(key: str, name: str, **args) -> OutboxMessage:
+    """Send the email kind `name` (see core.outbox.emails) built from `args`, once per key."""
+    return _write(key, OutboxMessage.Kind.EMAIL, name, args)
+
+
+def send_emails(emails_to_send: Iterable[tuple[str, str, dict]]) -> int:
+    """Many emails at once, as (key, kind name, args): one insert, keys already there kept."""
+    rows = [
+        OutboxMessage(key=key, kind=OutboxMessage.Kind.EMAIL, name=name, args=args)
+        for key, name, args in emails_to_send
+    ]
+    OutboxMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    kick_after_commit()
+    return len(rows)
+
+
+def start_task(key: str, task_name: str, *args) -> OutboxMessage:
+    """Start the Celery task `task_name` with `args` after the commit, once per key."""
+    return _write(key, OutboxMessage.Kind.TASK, task_name, {"args": list(args)})
+
+
+def _write(key: str, kind: str, name: str, args: dict) -> OutboxMessage:
+    row, _created = OutboxMessage.objects.get_or_create(
+        key=key, defaults={"kind": kind, "name": name, "args": args}
+    )
+    kick_after_commit()
+    return row
+
+
+def kick_after_commit() -> None:
+    """Relay this schema's outbox once the transaction commits (once per transaction)."""
+    schema = connection.schema_name
+    if connection.in_atomic_block and any(
+        getattr(callback, "outbox_schema", None) == schema
+        for _savepoints, callback, _robust in connection.run_on_commit
+    ):
+        return
+
+    def kick() -> None:
+        try:
+            with _in_schema(schema):
+                publish(RELAY_TASK)
+        except Exception as error:  # the broker is down: the beat sweep relays it later
+            logger.warning(
+                "outbox relay not kicked (%s); the sweep will send", type(error).__name__
+            )
+
+    kick.outbox_schema = schema
+    transaction.on_commit(kick)
+
+
+def _in_schema(schema: str):
+    from django_tenants.utils import schema_context
+
+    return schema_context(schema)
+
+
+@dataclass
+class Relayed:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def relay(now=None, limit: int = BATCH) -> Relayed:
+    """Send what is due in this schema's outbox, up to `limit` rows."""
+    report = Relayed()
+    due = list(OutboxMessage.objects.due(now).values_list("pk", flat=True)[:limit])
+    mail = None
+    try:
+        for pk in due:
+            with transaction.atomic():
+                row = (
+                    OutboxMessage.objects.select_for_update(skip_locked=True)
+                    .filter(pk=pk)
+                    .due(now)
+                    .first()
+                )
+                if row is None:
+                    continue  # another relay holds it or sent it
+                if mail is None and row.kind == OutboxMessage.Kind.EMAIL:
+                    mail = get_connection()
+                _attempt(row, mail, report)
+    finally:
+        if mail is not None:
+            mail.close()
+    if len(due) == limit:
+        kick_after_commit()  # more is due: another round, in a task of its own
+    return report
+
+
+def _attempt(row: OutboxMessage, mail, report: Relayed) -> None:
+    try:
+        with transaction.atomic():
+            delivered = _deliver(row, mail)
+    except Exception as error:
+        _failed_attempt(row, error, report)
+        return
+    row.status = OutboxMessage.Status.SENT if delivered else OutboxMessage.Status.SKIPPED
+    row.finished_at = timezone.now()
+    row.attempts += 1
+    row.save(update_fields=["status", "finished_at", "attempts"])
+    if delivered:
+        report.sent += 1
+    else:
+        report.skipped += 1
+
+
+def _deliver(row: OutboxMessage, mail) -> bool:
+    """Send the row's email or start its task; False when the email is no longer needed."""
+    if row.kind == OutboxMessage.Kind.TASK:
+        publish(row.name, *row.args.get("args", []))
+        return True
+    kind = emails.kind(row.name)
+    email = kind.build(**row.args)
+    if email is None:
+        return False
+    email.message(connection=mail).send()
+    if kind.sent is not None:
+        kind.sent(**row.args)
+    return True
+
+
+def _failed_attempt(row: OutboxMessage, error: Exception, report: Relayed) -> None:
+    row.attempts += 1
+    row.last_error = _describe(error)
+    if row.attempts >= MAX_ATTEMPTS or isinstance(error, PERMANENT_ERRORS):
+        row.status = OutboxMessage.Status.FAILED
+        row.finished_at = timezone.now()
+        if row.kind == OutboxMessage.Kind.EMAIL and emails.kind(row.name).failed is not None:
+            emails.kind(row.name).failed(**row.args)
+        report.failed += 1
+    else:
+        row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
+        report.retried += 1
+    row.save(update_fields=["attempts", "last_error", "status", "finished_at", "next_attempt_at"])
+    # the key names ids only; the error's text may hold an address, so only its type is logged
+    logger.warning("outbox %s attempt %d failed: %s", row.key, row.attempts, row.last_error)
+
+
+def _describe(error: Exception) -> str:
+    """The error's type and the mail server's code: never its text (it may hold an address)."""
+    if isinstance(error, SMTPResponseException):
+        return f"{type(error).__name__} {error.smtp_code}"
+    if isinstance(error, SMTPRecipientsRefused):
+        codes = sorted({code for code, _text in error.recipients.values()})
+        return f"{type(error).__name__} {' '.join(map(str, codes))}"
+    return type(error).__name__
+
+
+def retry_failed(pk: int) -> bool:
+    """A coordinator asks to try a failed row again (after fixing an address, say)."""
+    retried = OutboxMessage.objects.filter(pk=pk, status=OutboxMessage.Status.FAILED).update(
+        status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    if retried:
+        kick_after_commit()
+    return bool(retried)

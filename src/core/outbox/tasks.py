@@ -1,0 +1,10 @@
+from dataclasses import asdict
+
+from config.celery import app
+from core.outbox import services
+
+
+@app.task
+def relay() -> dict[str, int]:
+    """Send what is due in this section's outbox (kicked on commit, and every minute)."""
+    return asdict(services.relay())

@@ -1,0 +1,21 @@
+"""What matching records in the audit log (core.audit), with its words."""
+
+from django.utils.translation import gettext_lazy as _
+
+MATCH_RUN_STARTED = "match_run_started"
+PAIR_CONFIRMED = "pair_confirmed"
+PAIR_CREATED_BY_HAND = "pair_created_by_hand"
+PAIR_ENDED = "pair_ended"
+PROPOSALS_REJECTED = "proposals_rejected"
+PAIR_PINNED = "pair_pinned"
+POLICY_CHANGED = "policy_changed"
+
+LABELS = {
+    MATCH_RUN_STARTED: _("Matching started"),
+    PAIR_CONFIRMED: _("Pair confirmed"),
+    PAIR_CREATED_BY_HAND: _("Pair made by hand"),
+    PAIR_ENDED: _("Pair ended"),
+    PROPOSALS_REJECTED: _("Proposals rejected"),
+    PAIR_PINNED: _("Pair pinned for the next run"),
+    POLICY_CHANGED: _("Matching policy changed"),
+}
