@@ -236,6 +236,7 @@ def test_programme_settings_validate_and_apply(coordinator, lille, in_section):
         "privacy_notice_version": "2",
         "anonymise_after_months": "12",
         "checkin_after_days": "10",
+        "pair_ends_days_after_stay": "5",
         "registration_opens_on": str(today + timedelta(days=10)),
         "registration_closes_on": str(today),
     }
@@ -253,6 +254,7 @@ def test_programme_settings_validate_and_apply(coordinator, lille, in_section):
     with in_section(lille):
         programme = SectionSettings.load()
     assert (programme.privacy_notice_version, programme.anonymise_after_months) == ("2", 12)
+    assert programme.pair_ends_days_after_stay == 5
     # registration opens in ten days: closed today
     assert Client(HTTP_HOST=lille.host).get("/register/").status_code == 403
 

@@ -105,7 +105,7 @@ def test_withdrawing_leaves_the_pool_and_ends_the_pair_then_rejoining(
         student.refresh_from_db()
         pair.refresh_from_db()
     assert student.status == "withdrawn"
-    assert pair.ended_at is not None and pair.end_reason == "withdrawn"
+    assert pair.ended_at is not None and pair.end_reason == "withdrew"
     assert "You left the programme" in client.get("/account/").content.decode()
 
     client.post("/account/rejoin/")

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from core.accounts.models import User
 from core.models import Profile, SectionSettings
+from core.outbox.models import OutboxMessage
+from core.outbox.services import relay
 from portal_helpers import FailingOnceBackend, make_catalogue, registration_data
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +119,18 @@ def test_the_email_is_retried_when_the_mail_server_fails(
     with in_section(lille):
         assert Profile.objects.filter(user__email="ana@example.org").exists()
     assert FailingOnceBackend.failures_left == 0
+    assert mail.outbox == []
+    with in_section(lille):
+        row = OutboxMessage.objects.get(key__startswith="verify-email:")
+        # retried minutes later (not in a tight loop), by the relay's next round
+        assert row.status == "pending" and row.attempts == 1
+        assert row.last_error == "SMTPException"
+        assert row.next_attempt_at > timezone.now() + timedelta(seconds=50)
+        relay()  # not due yet: nothing sent
+        assert mail.outbox == []
+        relay(now=timezone.now() + timedelta(minutes=2))
+        row.refresh_from_db()
+    assert row.status == "sent" and row.attempts == 2
     assert [message.to for message in mail.outbox] == [["ana@example.org"]]
 
 
