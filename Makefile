@@ -32,6 +32,7 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+migrate: export DEBUG ?= true
 migrate: install
 	$(BIN)/python manage.py migrate_schemas --noinput
 
@@ -48,9 +49,11 @@ bench: install
 	set -e; for bench in tests/bench/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench; done
 
 # With REDIS_URL set: the worker and the scheduler (run them as a non-root user).
+worker: export DEBUG ?= true
 worker: install
 	$(BIN)/celery -A config worker -l INFO
 
+beat: export DEBUG ?= true
 beat: install
 	$(BIN)/celery -A config beat -l INFO
 

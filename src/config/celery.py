@@ -23,12 +23,9 @@ app.on_configure.connect(lambda **_: ensure_database_url(), weak=False)
 @celeryd_init.connect
 @beat_init.connect
 def init_sentry_in_worker(**_) -> None:
-    from django.conf import settings
+    from config.sentry import init_sentry_from_settings
 
-    from config.sentry import init_sentry
-
-    if settings.SENTRY_DSN:
-        init_sentry(settings.SENTRY_DSN, environment=settings.SENTRY_ENVIRONMENT)
+    init_sentry_from_settings()
 
 
 # The one retry policy of after-commit work (core.outbox): minutes apart, then given up.

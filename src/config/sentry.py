@@ -14,3 +14,11 @@ def init_sentry(dsn: str, environment: str) -> None:
         include_local_variables=False,
         traces_sample_rate=0.0,
     )
+
+
+def init_sentry_from_settings() -> None:
+    """At a process's start (web, command, worker): Sentry when SENTRY_DSN is set."""
+    from django.conf import settings
+
+    if settings.SENTRY_DSN:
+        init_sentry(settings.SENTRY_DSN, environment=settings.SENTRY_ENVIRONMENT)

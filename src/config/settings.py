@@ -228,6 +228,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=7),
         "args": ("core.tasks.anonymise_departed_profiles",),
     },
+    # every minute: what a kick on commit missed (the broker was down) and the retries due
+    "relay-outboxes": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(),
+        "args": ("core.outbox.tasks.relay",),
+    },
+    "release-stale-match-runs": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(minute="*/10"),
+        "args": ("matching.tasks.release_stale_runs",),
+    },
+    "end-pairs-after-the-stay": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(hour=1, minute=13),
+        "args": ("matching.tasks.end_finished_stays",),
+    },
 }
 
 # --- Email -------------------------------------------------------------------------------

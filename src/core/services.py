@@ -14,6 +14,7 @@ from core.accounts.models import User
 from core.emails import VERIFY_EMAIL
 from core.hooks import LeftBecause, student_left
 from core.models import AuditEvent, Hobby, Profile, ProfileLanguage, SectionSettings
+from core.names import plain_name
 from core.outbox.services import send_email
 from core.verification import user_for
 
@@ -38,7 +39,7 @@ def register_student(
     notice = SectionSettings.load()
     with transaction.atomic():
         user = User.objects.create_user(
-            email, password, first_name=first_name.strip(), last_name=last_name.strip()
+            email, password, first_name=plain_name(first_name), last_name=plain_name(last_name)
         )
         profile = Profile.objects.create(
             user=user,
@@ -71,7 +72,7 @@ def update_profile(
 ) -> Profile:
     with transaction.atomic():
         User.objects.filter(pk=profile.user_id).update(
-            first_name=first_name.strip(), last_name=last_name.strip()
+            first_name=plain_name(first_name), last_name=plain_name(last_name)
         )
         for field, value in profile_fields.items():
             setattr(profile, field, value)

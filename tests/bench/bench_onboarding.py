@@ -26,6 +26,10 @@ os.environ.update(
 
 import django  # noqa: E402
 
+from config.embedded_db import ensure_database_url  # noqa: E402
+
+os.environ.setdefault("SECRET_KEY", "benchmarks-only-not-a-secret")
+ensure_database_url()  # the embedded PostgreSQL when DATABASE_URL is not set
 django.setup()
 
 from django.core.management import call_command  # noqa: E402

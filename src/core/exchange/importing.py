@@ -19,6 +19,7 @@ from django_countries import countries
 from core.accounts.models import User
 from core.exchange.models import INVITATION_VALID_FOR, ImportedInvitation
 from core.models import PlaceOfStudy
+from core.names import plain_name
 
 HEADER = (
     "email",
@@ -218,8 +219,8 @@ def _clean_row(line: int, cells: list[str], report: Report) -> tuple[dict | None
     return {
         "line": line,
         "email": email,
-        "first_name": values["first_name"],
-        "last_name": values["last_name"],
+        "first_name": plain_name(values["first_name"]),
+        "last_name": plain_name(values["last_name"]),
         "nationality": nationality,
         "arrival_date": arrival.isoformat(),
         "departure_date": departure.isoformat(),

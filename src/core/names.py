@@ -1,0 +1,16 @@
+"""People's names as they are stored: one line of plain text.
+
+A name goes into email headers (a buddy's first name is in the subject of the pair's email):
+a line break or another control character there makes the send fail, so names never keep
+them. Letters, apostrophes and accents stay as they are (`O'Brien` stays `O'Brien`).
+"""
+
+import unicodedata
+
+
+def plain_name(value: str) -> str:
+    """The name with control characters and line breaks turned into spaces, on one line."""
+    kept = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in value
+    )
+    return " ".join(kept.split())
