@@ -45,34 +45,36 @@ def make_pair(
     broken: tuple[str, ...] = (),
 ) -> Pair:
     """Pair two students if they can be paired now; both emails follow the commit, once."""
-    # Lock both students so that two confirmations cannot overbook the same buddy.
-    locked = {
-        p.pk: p for p in Profile.objects.select_for_update().filter(pk__in=[incoming.pk, buddy.pk])
-    }
-    if incoming.pk not in locked or buddy.pk not in locked:
-        raise PairNotPossible("gone")
-    incoming, buddy = locked[incoming.pk], locked[buddy.pk]
-    _check_can_pair(incoming, buddy)
-    pair = Pair.objects.create(
-        incoming=incoming,
-        buddy=buddy,
-        incoming_nationality=incoming.nationality.code,
-        proposal=proposal,
-        score=proposal.score if proposal else None,
-        breakdown=proposal.breakdown if proposal else {},
-        broken_constraints=list(broken),
-        confirmed_at=timezone.now(),
-        confirmed_by=user,
-    )
-    PinnedPair.objects.filter(incoming=incoming).delete()
-    for student in (incoming, buddy):
-        send_email(
-            f"pair-confirmed:{pair.pk}:{student.pk}",
-            PAIR_CONFIRMED_EMAIL,
-            pair=pair.pk,
-            profile=student.pk,
+    with transaction.atomic():
+        # Lock both students so that two confirmations cannot overbook the same buddy.
+        locked = {
+            p.pk: p
+            for p in Profile.objects.select_for_update().filter(pk__in=[incoming.pk, buddy.pk])
+        }
+        if incoming.pk not in locked or buddy.pk not in locked:
+            raise PairNotPossible("gone")
+        incoming, buddy = locked[incoming.pk], locked[buddy.pk]
+        _check_can_pair(incoming, buddy)
+        pair = Pair.objects.create(
+            incoming=incoming,
+            buddy=buddy,
+            incoming_nationality=incoming.nationality.code,
+            proposal=proposal,
+            score=proposal.score if proposal else None,
+            breakdown=proposal.breakdown if proposal else {},
+            broken_constraints=list(broken),
+            confirmed_at=timezone.now(),
+            confirmed_by=user,
         )
-    return pair
+        PinnedPair.objects.filter(incoming=incoming).delete()
+        for student in (incoming, buddy):
+            send_email(
+                f"pair-confirmed:{pair.pk}:{student.pk}",
+                PAIR_CONFIRMED_EMAIL,
+                pair=pair.pk,
+                profile=student.pk,
+            )
+        return pair
 
 
 def _check_can_pair(incoming: Profile, buddy: Profile) -> None:
