@@ -207,6 +207,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @require_POST
 @coordinator_required
 def retry_email(request: HttpRequest, message_id: int) -> HttpResponse:
-    if retry_failed(message_id):
+    failed = get_object_or_404(failed_messages(), pk=message_id)
+    if retry_failed(failed.pk):
         messages.success(request, _("The email will be sent again."))
     return redirect("coordinator:dashboard")
