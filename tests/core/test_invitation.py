@@ -3,8 +3,10 @@ import re
 import pytest
 from django.core import mail
 
+from core.accounts.emails import COORDINATOR_INVITATION
 from core.accounts.models import User
-from core.accounts.tasks import send_coordinator_invitation
+from core.outbox import services as outbox
+from core.outbox.models import OutboxMessage
 from tenants.onboarding import SectionDetails, onboard_section
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +31,28 @@ def invited(django_capture_on_commit_callbacks):
         )
     [message] = mail.outbox
     return section, message
+
+
+def skip_earlier_emails() -> None:
+    """The session's onboarding left the coordinator's invitation pending in the section's
+    outbox: skipped (in the test's transaction), so that a relay sends the test's email only."""
+    OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).update(
+        status=OutboxMessage.Status.SKIPPED
+    )
+
+
+def test_onboarding_writes_the_invitation_to_the_new_sections_outbox(invited, in_section):
+    section, message = invited
+    assert message.to == ["chloe@example.org"]
+    with in_section(section):
+        user = User.objects.get(email="chloe@example.org")
+        row = OutboxMessage.objects.get()
+    assert (row.key, row.name, row.args) == (
+        f"coordinator-invitation:{user.pk}",
+        COORDINATOR_INVITATION,
+        {"user": user.pk},
+    )
+    assert (row.status, row.attempts) == ("sent", 1)
 
 
 def test_invitation_is_in_the_sections_language_with_a_working_link(invited):
@@ -99,23 +123,36 @@ def test_a_session_from_lille_is_worthless_on_paris(lille_client, lille, in_sect
     assert "signed in" not in lille_client.get("/").content.decode()
 
 
-def test_the_task_runs_in_the_section_it_was_sent_from(lille, paris, in_section):
+def test_the_email_is_built_in_the_section_whose_outbox_it_was_written_to(
+    lille, paris, in_section, django_capture_on_commit_callbacks
+):
     """Both sections have a coordinator with the same id; the schema decides who gets mail."""
     with in_section(lille):
         lille_id = User.objects.get(email="coordinator@lille.example.org").pk
+        skip_earlier_emails()
     with in_section(paris):
         assert User.objects.filter(pk=lille_id).exists()
-    with in_section(lille):
-        send_coordinator_invitation.delay(lille_id)
+        skip_earlier_emails()
+    # the relay runs on commit, after the block has gone back to the public schema
+    with django_capture_on_commit_callbacks(execute=True), in_section(lille):
+        outbox.send_email("test-invitation", COORDINATOR_INVITATION, user=lille_id)
     [message] = mail.outbox
     assert message.to == ["coordinator@lille.example.org"]
-    assert "lille.localhost" in message.body
+    assert "lille.localhost/accounts/set-password/" in message.body
+    assert "paris" not in message.body.lower()
+    with in_section(lille):
+        assert OutboxMessage.objects.get(key="test-invitation").status == "sent"
+    with in_section(paris):
+        assert not OutboxMessage.objects.filter(key="test-invitation").exists()
 
 
 def test_no_invitation_once_the_password_is_set(lille, in_section):
     with in_section(lille):
+        skip_earlier_emails()
         user = User.objects.get(email="coordinator@lille.example.org")
         user.set_password("long-enough-pass")
         user.save()
-        send_coordinator_invitation.delay(user.pk)
+        outbox.send_email("test-invitation", COORDINATOR_INVITATION, user=user.pk)
+        assert outbox.relay() == outbox.Relayed(skipped=1)
+        assert OutboxMessage.objects.get(key="test-invitation").status == "skipped"
     assert mail.outbox == []

@@ -1,5 +1,5 @@
 """Races: registrations for the last places take turns on the event's row lock; two
-workers sending one message share its deliveries, and nobody gets it twice.
+relays sending one message's outbox emails share them, and nobody gets it twice.
 
 Not in a test transaction: each thread has its own connection and must see committed rows.
 """
@@ -18,6 +18,8 @@ from core.accounts.models import User
 from core.events import services
 from core.events.models import Event, EventRegistration, Message, MessageDelivery
 from core.models import AuditEvent, PlaceOfStudy
+from core.outbox import services as outbox
+from core.outbox.models import OutboxMessage
 from factories import ProfileFactory
 
 
@@ -88,10 +90,10 @@ def test_the_database_refuses_a_second_registration_of_a_student(lille, in_secti
 
 
 class SlowRelay(EmailBackend):
-    """A relay taking a little time per email, so that two workers overlap."""
+    """A mail server taking a little time per email, so that two relays overlap."""
 
     def send_messages(self, messages):
-        time.sleep(0.02)
+        time.sleep(0.05)
         return super().send_messages(messages)
 
 
@@ -104,11 +106,13 @@ def committed_message(django_db_setup, django_db_blocker):
         message = Message.objects.create(
             segment="all_incoming", subject_en="Hello", body_en="Hello {first_name}"
         )
-        with pytest.MonkeyPatch.context() as patch:  # queued, but no task: the test runs them
-            patch.setattr(services, "enqueue_on_commit", lambda *args: None)
+        # written to the outbox, but not relayed on commit: the test's relays send them
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(outbox, "kick_after_commit", lambda: None)
             services.send_message(message.pk, None)
     yield message, students
     with django_db_blocker.unblock(), schema_context("lille"):
+        OutboxMessage.objects.filter(key__startswith=f"message:{message.pk}:").delete()
         Message.objects.filter(pk=message.pk).delete()
         AuditEvent.objects.filter(action="message_sent", details__message=message.pk).delete()
         User.objects.filter(pk__in=[s.user_id for s in students]).delete()
@@ -116,30 +120,27 @@ def committed_message(django_db_setup, django_db_blocker):
     connection.set_schema_to_public()
 
 
-def test_two_workers_sending_one_message_send_each_email_once(
-    committed_message, django_db_blocker, settings, monkeypatch
+def test_two_relays_sending_one_message_send_each_email_once(
+    committed_message, django_db_blocker, settings
 ):
-    from core.events import tasks
-
     message, students = committed_message
     assert mail.outbox == []
     settings.EMAIL_BACKEND = f"{__name__}.SlowRelay"
-    monkeypatch.setattr(services, "BATCH_SIZE", 4)
     start = threading.Barrier(2)
-    errors = []
+    errors, reports = [], []
 
-    def worker():
+    def relay():
         try:
             with schema_context("lille"):
                 start.wait()
-                tasks.send_message.run(message.pk)
+                reports.append(outbox.relay())
         except Exception as error:
             errors.append(error)
         finally:
             connection.close()
 
     with django_db_blocker.unblock():
-        threads = [threading.Thread(target=worker) for _ in range(2)]
+        threads = [threading.Thread(target=relay) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -150,5 +151,14 @@ def test_two_workers_sending_one_message_send_each_email_once(
             statuses = set(
                 MessageDelivery.objects.filter(message=message).values_list("status", flat=True)
             )
+            rows = set(
+                OutboxMessage.objects.filter(key__startswith=f"message:{message.pk}:")
+                .values_list("status", "attempts")
+                .distinct()
+            )
     assert sorted(email.to[0] for email in mail.outbox) == sorted(s.user.email for s in students)
+    # both relays took their share, and no email was tried twice
+    assert len(reports) == 2 and all(report.sent > 0 for report in reports)
+    assert sum(report.sent for report in reports) == 15
+    assert rows == {("sent", 1)}
     assert message.status == "sent" and message.sent_count == 15 and statuses == {"sent"}

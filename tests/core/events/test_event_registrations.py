@@ -7,9 +7,11 @@ from django.core import mail
 from django.utils import timezone
 
 from core.events import selectors, services
+from core.events.emails import EVENT_PLACE_EMAIL
 from core.events.models import Audience, Event, EventRegistration
-from core.events.tasks import send_event_place_email
 from core.models import Profile
+from core.outbox import services as outbox
+from core.outbox.models import OutboxMessage
 from factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,11 +53,11 @@ def test_registering_twice_keeps_the_place(make_event):
 
 
 def test_a_cancelled_place_goes_to_the_first_waiting_student_who_is_told_once(
-    django_capture_on_commit_callbacks, make_event
+    django_capture_on_commit_callbacks, make_event, lille
 ):
     event = make_event(capacity=1)
     ana = ProfileFactory(user__email="ana@example.org")
-    ben = ProfileFactory(user__email="ben@example.org", language="fr")
+    ben = ProfileFactory(user__email="ben@example.org", user__first_name="Ben", language="fr")
     cleo = ProfileFactory(user__email="cleo@example.org")
     for student in (ana, ben, cleo):
         services.register_for_event(event.pk, student)
@@ -63,12 +65,41 @@ def test_a_cancelled_place_goes_to_the_first_waiting_student_who_is_told_once(
         services.cancel_registration(event.pk, ana)
     assert statuses(event) == {ana.pk: "cancelled", ben.pk: "registered", cleo.pk: "waiting"}
     assert [m.to for m in mail.outbox] == [["ben@example.org"]]
-    assert "Welcome picnic" in mail.outbox[0].subject
-    assert "Vous" in mail.outbox[0].body or "place" in mail.outbox[0].body
-    # a retried email task sends nothing more
+    # in Ben's language, French
+    [email] = mail.outbox
+    assert email.subject == "Vous avez une place pour Welcome picnic"
+    assert email.body.startswith(
+        "Bonjour Ben,\n\nUne place s'est libérée pour Welcome picnic et elle est pour vous : "
+        "vous êtes désormais inscrit·e."
+    )
+    assert (
+        "Si vous ne pouvez pas venir, annulez votre place pour que l'étudiant·e suivant·e sur la "
+        f"liste d'attente puisse en profiter : {lille.portal_url}/events/"
+    ) in email.body
+    assert "A place became free" not in email.body
+    assert "Si vous ne pouvez pas venir, annulez votre place" in email.alternatives[0][0]
     registration = EventRegistration.objects.get(profile=ben)
-    send_event_place_email.delay(registration.pk)
+    assert registration.promotion_emailed_at is not None
+    [row] = OutboxMessage.objects.filter(name=EVENT_PLACE_EMAIL)
+    assert (row.key.split(":")[:2], row.status) == (["event-place", str(registration.pk)], "sent")
+    # a relay running again sends nothing more, nor does the same email written once more
+    assert outbox.relay().sent == 0
+    outbox.send_email("event-place:again", EVENT_PLACE_EMAIL, registration=registration.pk)
+    assert outbox.relay() == outbox.Relayed(skipped=1)
+    assert OutboxMessage.objects.get(key="event-place:again").status == "skipped"
     assert len(mail.outbox) == 1
+
+
+def test_a_place_given_back_before_the_email_left_is_not_announced(make_event):
+    event = make_event(capacity=1)
+    ana, ben = ProfileFactory(), ProfileFactory()
+    services.register_for_event(event.pk, ana)
+    services.register_for_event(event.pk, ben)
+    services.cancel_registration(event.pk, ana)  # ben's email is written, not sent yet
+    services.cancel_registration(event.pk, ben)
+    assert outbox.relay() == outbox.Relayed(skipped=1)
+    assert mail.outbox == []
+    assert OutboxMessage.objects.get(name=EVENT_PLACE_EMAIL).status == "skipped"
 
 
 def test_leaving_the_waiting_list_promotes_nobody(make_event):

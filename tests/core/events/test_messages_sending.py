@@ -1,6 +1,6 @@
 """Messages without HTTP: segments, sending once per student, languages, unsubscribing."""
 
-from datetime import date
+from datetime import date, timedelta
 from smtplib import SMTPException, SMTPRecipientsRefused
 
 import pytest
@@ -8,10 +8,14 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
+from config.celery import MAX_ATTEMPTS, retry_delay
 from core.events import segments, services, unsubscribe
+from core.events.emails import MESSAGE_EMAIL
 from core.events.models import EventRegistration, Message, MessageDelivery
-from core.events.tasks import send_message
 from core.models import AuditEvent, Profile
+from core.outbox import services as outbox
+from core.outbox.models import OutboxMessage
+from core.signing import _salt
 from factories import ProfileFactory
 from matching.models import Pair
 
@@ -161,15 +165,35 @@ def test_a_language_left_out_falls_back_to_the_section_language(
     assert mail.outbox[0].subject == "Pot d'accueil"
 
 
-def test_running_the_task_again_sends_nothing_twice(django_capture_on_commit_callbacks):
-    for _ in range(3):
-        ProfileFactory()
+def outbox_rows(message: Message):
+    return OutboxMessage.objects.filter(key__startswith=f"message:{message.pk}:")
+
+
+def test_one_outbox_email_per_recipient_and_relaying_again_sends_nothing_twice(
+    django_capture_on_commit_callbacks,
+):
+    students = [ProfileFactory() for _ in range(3)]
     message = send(draft(), capture=django_capture_on_commit_callbacks)
-    send_message.delay(message.pk)
-    send_message.delay(message.pk)
-    services.deliver_message(message.pk)
+    deliveries = dict(
+        MessageDelivery.objects.filter(message=message).values_list("profile_id", "pk")
+    )
+    assert {(row.key, row.name, row.status, row.attempts) for row in outbox_rows(message)} == {
+        (f"message:{message.pk}:{s.pk}", MESSAGE_EMAIL, "sent", 1) for s in students
+    }
+    assert {row.args["delivery"] for row in outbox_rows(message)} == set(deliveries.values())
+    # the relay again, the same emails written again, a delivery's email under another key
+    assert outbox.relay().sent == 0
+    outbox.send_emails(
+        (f"message:{message.pk}:{profile}", MESSAGE_EMAIL, {"delivery": delivery})
+        for profile, delivery in deliveries.items()
+    )
+    assert outbox.relay().sent == 0
+    outbox.send_email("message:again", MESSAGE_EMAIL, delivery=deliveries[students[0].pk])
+    assert outbox.relay() == outbox.Relayed(skipped=1)
     assert len(mail.outbox) == 3
     assert len({email.to[0] for email in mail.outbox}) == 3
+    message.refresh_from_db()
+    assert (message.sent_count, message.skipped_count, message.failed_count) == (3, 0, 0)
 
 
 class FailingOnThirdSend(EmailBackend):
@@ -184,18 +208,27 @@ class FailingOnThirdSend(EmailBackend):
         return super().send_messages(messages)
 
 
-def test_a_retried_task_sends_what_is_left_and_only_that(
-    settings, monkeypatch, django_capture_on_commit_callbacks
+def test_a_failed_email_is_retried_minutes_later_and_only_that_one(
+    settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = f"{__name__}.FailingOnThirdSend"
     FailingOnThirdSend.sends = 0
-    monkeypatch.setattr(services, "BATCH_SIZE", 2)
     students = [ProfileFactory() for _ in range(5)]
     message = send(draft(), capture=django_capture_on_commit_callbacks)
-    assert FailingOnThirdSend.sends == 6  # five sent, one failed and retried
+    assert FailingOnThirdSend.sends == 5  # four sent, the third failed
+    assert len(mail.outbox) == 4
+    assert (message.status, message.sent_count, message.failed_count) == ("sending", 4, 0)
+    [waiting] = outbox_rows(message).filter(status="pending")
+    assert (waiting.attempts, waiting.last_error) == (1, "SMTPException")
+    assert waiting.next_attempt_at > timezone.now() + retry_delay(1) - timedelta(seconds=30)
+    assert MessageDelivery.objects.get(pk=waiting.args["delivery"]).status == "pending"
+    assert outbox.relay().sent == 0  # not due yet: nothing is sent again right away
+    assert outbox.relay(now=timezone.now() + retry_delay(1)) == outbox.Relayed(sent=1)
+    assert FailingOnThirdSend.sends == 6
     assert sorted(email.to[0] for email in mail.outbox) == sorted(s.user.email for s in students)
-    assert message.status == "sent" and message.sent_count == 5
-    send_message.delay(message.pk)  # and once more, for good measure
+    message.refresh_from_db()
+    assert message.status == "sent" and message.sent_count == 5 and message.finished_at
+    assert outbox.relay(now=timezone.now() + timedelta(days=1)).sent == 0  # once more, for nothing
     assert len(mail.outbox) == 5
 
 
@@ -204,14 +237,32 @@ class AlwaysFailing(EmailBackend):
         raise SMTPException("relay down")
 
 
-def test_a_relay_down_for_good_marks_the_rest_failed(settings, django_capture_on_commit_callbacks):
+def test_a_relay_down_for_good_fails_the_emails_after_the_last_attempt(
+    settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = f"{__name__}.AlwaysFailing"
     ProfileFactory()
     ProfileFactory()
     message = send(draft(), capture=django_capture_on_commit_callbacks)
-    assert message.status == "sent"
+    later = timezone.now()
+    for attempt in range(1, MAX_ATTEMPTS):
+        assert message.status == "sending" and message.failed_count == 0
+        assert {row.attempts for row in outbox_rows(message)} == {attempt}
+        later += retry_delay(attempt)
+        assert outbox.relay(now=later) == outbox.Relayed(
+            **({"failed": 2} if attempt == MAX_ATTEMPTS - 1 else {"retried": 2})
+        )
+        message.refresh_from_db()
+    assert message.status == "sent" and message.finished_at
     assert (message.sent_count, message.failed_count) == (0, 2)
-    assert "relay down" in MessageDelivery.objects.filter(message=message).first().error
+    assert set(
+        MessageDelivery.objects.filter(message=message).values_list("status", flat=True)
+    ) == {"failed"}
+    assert {(row.status, row.attempts, row.last_error) for row in outbox_rows(message)} == {
+        ("failed", MAX_ATTEMPTS, "SMTPException")
+    }
+    assert outbox.relay(now=later + timedelta(days=1)) == outbox.Relayed()
+    assert mail.outbox == []
 
 
 class RefusingOneAddress(EmailBackend):
@@ -221,14 +272,20 @@ class RefusingOneAddress(EmailBackend):
         return super().send_messages(messages)
 
 
-def test_a_refused_address_fails_alone(settings, django_capture_on_commit_callbacks):
+def test_a_refused_address_fails_alone_and_at_once(settings, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = f"{__name__}.RefusingOneAddress"
-    ProfileFactory(user__email="bounce@example.org")
+    bounce = ProfileFactory(user__email="bounce@example.org")
     ProfileFactory(user__email="ok@example.org")
     message = send(draft(), capture=django_capture_on_commit_callbacks)
+    assert [email.to for email in mail.outbox] == [["ok@example.org"]]
+    assert message.status == "sent"
     assert (message.sent_count, message.failed_count) == (1, 1)
     failed = MessageDelivery.objects.get(status="failed")
-    assert failed.profile.user.email == "bounce@example.org" and "no such user" in failed.error
+    assert failed.profile == bounce
+    # no retry: the server's code is kept, never the address or its text
+    row = outbox_rows(message).get(status="failed")
+    assert row.args == {"delivery": failed.pk}
+    assert (row.attempts, row.last_error) == (1, "SMTPRecipientsRefused 550")
 
 
 def test_unsubscribed_students_are_skipped_except_for_essential_messages(
@@ -262,11 +319,14 @@ def test_unsubscribing_after_the_message_was_queued_still_counts(
 ):
     student = ProfileFactory()
     with django_capture_on_commit_callbacks(execute=False):
-        services.send_message(draft().pk, None)  # queued, task not run yet
+        services.send_message(draft().pk, None)  # written to the outbox, not relayed yet
     services.unsubscribe(student)
-    services.deliver_message(Message.objects.get().pk)
+    assert outbox.relay() == outbox.Relayed(skipped=1)
     assert mail.outbox == []
     assert MessageDelivery.objects.get().status == "skipped"
+    message = Message.objects.get()
+    assert message.status == "sent"
+    assert (message.sent_count, message.skipped_count) == (0, 1)
 
 
 def test_an_empty_segment_is_refused_and_nothing_is_written():
@@ -301,6 +361,34 @@ def test_unsubscribe_tokens_belong_to_one_student_of_one_section(lille, paris, i
     from django.core import signing
 
     assert unsubscribe.profile_for(signing.dumps({"s": "lille", "p": ben.pk})) is None
-    # made in lille, read in paris: nobody, even if paris has a profile with that id
+    # the right salt with no section, or with another section
+    salt = _salt(unsubscribe.PURPOSE)
+    assert unsubscribe.profile_for(signing.dumps({"s": "lille", "p": ben.pk}, salt=salt)) == ben
+    assert unsubscribe.profile_for(signing.dumps({"p": ben.pk}, salt=salt)) is None
+    assert unsubscribe.profile_for(signing.dumps({"s": "paris", "p": ben.pk}, salt=salt)) is None
+    # made in lille, read in paris: nobody, even though paris has a profile with that id
     with in_section(paris):
+        namesake = ProfileFactory(id=ana.pk)
+        assert unsubscribe.profile_for(unsubscribe.make_token(namesake)) == namesake
         assert unsubscribe.profile_for(token) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: events.message build needs a PENDING delivery, _message_failed made it "
+    "FAILED, so the coordinator's 'Try again' (outbox retry_failed) skips the email",
+)
+def test_a_failed_email_tried_again_by_a_coordinator_is_sent(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingOneAddress"
+    bounce = ProfileFactory(user__email="bounce@example.org")
+    message = send(draft(), capture=django_capture_on_commit_callbacks)
+    row = outbox_rows(message).get(status="failed")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # address fixed
+    assert outbox.retry_failed(row.pk)
+    assert outbox.relay() == outbox.Relayed(sent=1)
+    assert [email.to for email in mail.outbox] == [[bounce.user.email]]
+    message.refresh_from_db()
+    assert (message.status, message.sent_count, message.failed_count) == ("sent", 1, 0)
+    assert MessageDelivery.objects.get(message=message).status == "sent"

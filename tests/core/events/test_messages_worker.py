@@ -1,8 +1,10 @@
-"""A message sent from lille goes through Redis to a real worker, which sends it in lille."""
+"""A message sent from lille: its outbox relay goes through Redis to a real worker, which
+sends it in lille."""
 
 import time
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -11,6 +13,7 @@ from core.accounts.models import User
 from core.events import services
 from core.events.models import Message
 from core.models import AuditEvent, PlaceOfStudy
+from core.outbox.models import OutboxMessage
 from factories import ProfileFactory
 
 pytestmark = pytest.mark.celery_worker
@@ -29,6 +32,8 @@ def committed_students(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), schema_context("lille"):
         sent = list(Message.objects.values_list("pk", flat=True))
         AuditEvent.objects.filter(action="message_sent", details__message__in=sent).delete()
+        for pk in sent:
+            OutboxMessage.objects.filter(key__startswith=f"message:{pk}:").delete()
         Message.objects.all().delete()
         User.objects.filter(pk__in=[s.user_id for s in students]).delete()
         PlaceOfStudy.objects.exclude(pk__in=places_before).delete()
@@ -50,7 +55,8 @@ def test_a_message_is_sent_by_a_real_worker_in_its_section(
                 subject_fr="Bonjour du worker",
                 body_fr="Bonjour {first_name}",
             )
-            services.send_message(message.pk, None)  # autocommit: queued at once
+            # autocommit: the outbox rows are committed and the relay is kicked at once
+            services.send_message(message.pk, None)
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 message.refresh_from_db()
@@ -58,10 +64,15 @@ def test_a_message_is_sent_by_a_real_worker_in_its_section(
                     break
                 time.sleep(0.2)
             assert (message.status, message.sent_count) == ("sent", 2)
+            rows = OutboxMessage.objects.filter(key__startswith=f"message:{message.pk}:")
+            assert set(rows.values_list("status", "attempts")) == {("sent", 1)}
+            assert rows.count() == 2
     finally:
         celery_app.conf.task_default_queue = default_queue
+    assert mail.outbox == []  # nothing was sent by this process: the worker sent both
     emails = [path.read_text() for path in outbox.iterdir()]
     text = "\n".join(emails)
+    assert text.count("Subject: ") == 2
     assert "Subject: Hello from the worker" in text
     assert "Subject: Bonjour du worker" in text
     assert "lille.localhost/unsubscribe/" in text

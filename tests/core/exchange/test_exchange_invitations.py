@@ -2,7 +2,6 @@
 
 import re
 from datetime import timedelta
-from smtplib import SMTPException
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -11,11 +10,15 @@ from django.core import mail, signing
 from django.test import override_settings
 from django.utils import timezone
 
+from config.celery import retry_delay
 from core.accounts.models import User
 from core.exchange import services, tokens
+from core.exchange.emails import IMPORT_INVITATION_EMAIL
 from core.exchange.models import ImportBatch, ImportedInvitation
-from core.exchange.tasks import send_import_invitations
 from core.models import Profile
+from core.outbox import services as outbox
+from core.outbox.models import OutboxMessage
+from core.signing import _salt, make_link_token
 from factories import UserFactory
 from portal_helpers import FailingOnceBackend, make_catalogue, registration_data
 
@@ -85,36 +88,70 @@ def test_each_imported_student_gets_an_invitation_in_the_sections_language(
         assert all(invitation.sent_at for invitation in ImportedInvitation.objects.all())
 
 
-def test_each_invitation_is_sent_once_even_when_the_task_runs_again(
+def invitation_rows():
+    return OutboxMessage.objects.filter(name=IMPORT_INVITATION_EMAIL)
+
+
+def test_each_invitation_is_sent_once_even_when_the_relay_runs_again(
     lille, in_section, catalogue, row, csv_bytes, django_capture_on_commit_callbacks
 ):
-    batch = commit_file(
+    commit_file(
         lille, in_section, csv_bytes, [row(n) for n in range(3)], django_capture_on_commit_callbacks
     )
     assert len(mail.outbox) == 3
     with in_section(lille):
-        send_import_invitations(batch.pk)
-        send_import_invitations(batch.pk)
+        invitations = list(ImportedInvitation.objects.values_list("pk", flat=True))
+        assert set(invitation_rows().values_list("key", "status", "attempts")) == {
+            (f"import-invitation:{pk}", "sent", 1) for pk in invitations
+        }
+        assert outbox.relay().sent == 0
+        # the same invitations written again keep their first rows: nothing is sent twice
+        outbox.send_emails(
+            (f"import-invitation:{pk}", IMPORT_INVITATION_EMAIL, {"invitation": pk})
+            for pk in invitations
+        )
+        assert outbox.relay().sent == 0
+        assert invitation_rows().count() == 3
     assert len(mail.outbox) == 3
 
 
 @override_settings(EMAIL_BACKEND="portal_helpers.FailingOnceBackend")
-def test_a_failed_send_is_retried_for_the_unsent_invitations_only(
-    lille, in_section, catalogue, row, csv_bytes
+def test_a_failed_send_is_retried_minutes_later_for_that_invitation_only(
+    lille, in_section, catalogue, row, csv_bytes, django_capture_on_commit_callbacks
 ):
+    FailingOnceBackend.failures_left = 1  # the first send fails
+    commit_file(
+        lille, in_section, csv_bytes, [row(n) for n in range(3)], django_capture_on_commit_callbacks
+    )
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "incoming1@example.org",
+        "incoming2@example.org",
+    ]
     with in_section(lille):
-        batch = services.preview_import(None, csv_bytes([row(n) for n in range(3)]))
-        services.commit_import(None, batch.pk)  # the on-commit task is not run here
-        FailingOnceBackend.failures_left = 1
-        with pytest.raises(SMTPException):
-            send_import_invitations(batch.pk)  # the first send fails: its claim is released
-        assert not ImportedInvitation.objects.filter(sent_at__isnull=False).exists()
-        send_import_invitations(batch.pk)  # the retry
-        send_import_invitations(batch.pk)  # and once more, for nothing
+        unsent = ImportedInvitation.objects.get(sent_at__isnull=True)
+        assert unsent.email == "incoming0@example.org"
+        waiting = invitation_rows().get(status="pending")
+        assert waiting.key == f"import-invitation:{unsent.pk}"
+        assert (waiting.attempts, waiting.last_error) == (1, "SMTPException")
+        assert outbox.relay().sent == 0  # not due yet
+        later = timezone.now() + retry_delay(1)
+        assert outbox.relay(now=later) == outbox.Relayed(sent=1)  # the retry
+        assert outbox.relay(now=later).sent == 0  # and once more, for nothing
         assert not ImportedInvitation.objects.filter(sent_at__isnull=True).exists()
+        assert set(invitation_rows().values_list("status", flat=True)) == {"sent"}
     assert sorted(message.to[0] for message in mail.outbox) == [
         f"incoming{n}@example.org" for n in range(3)
     ]
+
+
+def test_a_used_invitation_is_not_sent(lille, in_section, catalogue, row, csv_bytes):
+    with in_section(lille):
+        batch = services.preview_import(None, csv_bytes([row(1)]))
+        services.commit_import(None, batch.pk)  # written to the outbox, not relayed yet
+        ImportedInvitation.objects.update(used_at=timezone.now())
+        assert outbox.relay() == outbox.Relayed(skipped=1)
+        assert ImportedInvitation.objects.get().sent_at is None
+    assert mail.outbox == []
 
 
 # --- the completion page ----------------------------------------------------------------
@@ -197,21 +234,30 @@ def test_a_used_invitation_is_refused_by_the_service_too(invited, lille, in_sect
 def test_forged_links_are_refused(invited, lille, paris, in_section, client_for, row, csv_bytes):
     client = client_for(lille)
     token = invited.split("/")[2]
+    salt = _salt(tokens.PURPOSE)
     with in_section(lille):
         invitation = ImportedInvitation.objects.get()
+        # signed for another purpose: an unsubscribe link with the invitation's values
+        other_purpose = make_link_token("unsubscribe", i=invitation.pk, t=invitation.token)
+    right = {"s": "lille", "i": invitation.pk, "t": invitation.token}
+    # the recipe the forgeries below change one thing of makes a link that works
+    assert client.get(f"/invitation/{signing.dumps(right, salt=salt)}/").status_code == 200
     forged = [
         token[:-2] + ("AA" if not token.endswith("AA") else "BB"),  # a changed signature
         "not-a-token",
         # the right payload, signed without the secret key
-        signing.dumps(
-            {"s": "lille", "i": invitation.pk, "t": invitation.token}, key="guess", salt=tokens.SALT
-        ),
-        # signed for another purpose (the email verification salt)
-        signing.dumps({"s": "lille", "i": invitation.pk, "t": invitation.token}, salt="other"),
+        signing.dumps(right, key="guess", salt=salt),
+        other_purpose,
+        signing.dumps(right, salt="other"),
         # the right row id with a guessed token
-        signing.dumps({"s": "lille", "i": invitation.pk, "t": "guess"}, salt=tokens.SALT),
-        # a valid link of paris, replayed on lille
-        signing.dumps({"s": "paris", "i": invitation.pk, "t": invitation.token}, salt=tokens.SALT),
+        signing.dumps(right | {"t": "guess"}, salt=salt),
+        # values of the wrong type
+        signing.dumps(right | {"i": str(invitation.pk)}, salt=salt),
+        signing.dumps(right | {"t": None}, salt=salt),
+        signing.dumps([invitation.pk, invitation.token], salt=salt),
+        # no section, or a valid link of paris replayed on lille
+        signing.dumps({"i": invitation.pk, "t": invitation.token}, salt=salt),
+        signing.dumps(right | {"s": "paris"}, salt=salt),
     ]
     for bad in forged:
         response = client.get(f"/invitation/{bad}/")
