@@ -78,16 +78,35 @@ def _message_sent(delivery: int) -> None:
     mark_delivery(delivery, MessageDelivery.Status.SENT)
 
 
-def _message_failed(delivery: int) -> None:
-    mark_delivery(delivery, MessageDelivery.Status.FAILED)
+def _message_failed(delivery: int, error: str) -> None:
+    mark_delivery(delivery, MessageDelivery.Status.FAILED, error)
 
 
-def mark_delivery(delivery: int, status: str) -> None:
+def _message_retried(delivery: int) -> None:
+    """A coordinator tries a failed delivery again: pending, and its message sending again."""
+    found = MessageDelivery.objects.filter(
+        pk=delivery, status=MessageDelivery.Status.FAILED
+    ).first()
+    if found is None:
+        return
+    MessageDelivery.objects.filter(pk=found.pk).update(
+        status=MessageDelivery.Status.PENDING, error=""
+    )
+    Message.objects.filter(pk=found.message_id).update(
+        failed_count=F("failed_count") - 1, status=Message.Status.SENDING, finished_at=None
+    )
+
+
+def mark_delivery(delivery: int, status: str, error: str = "") -> None:
     """Record a delivery's outcome, count it, and close the message once none is pending."""
     now = timezone.now()
     updated = MessageDelivery.objects.filter(
         pk=delivery, status=MessageDelivery.Status.PENDING
-    ).update(status=status, sent_at=now if status == MessageDelivery.Status.SENT else None)
+    ).update(
+        status=status,
+        sent_at=now if status == MessageDelivery.Status.SENT else None,
+        error=error[:300],
+    )
     if not updated:
         return
     message_id = MessageDelivery.objects.values_list("message_id", flat=True).get(pk=delivery)
@@ -111,5 +130,6 @@ register(
         _message,
         sent=_message_sent,
         failed=_message_failed,
+        retried=_message_retried,
     )
 )

@@ -2,7 +2,8 @@
 
 A kind builds its email from ids when the relay sends it (so the email shows the rows as they
 are then, in the recipient's language) or returns None when it is no longer needed (the pair
-ended meanwhile). `sent` and `failed` run in the relay's transaction, to mark the app's own
+ended meanwhile). `sent`, `failed` (given the error's description too) and `retried` (a
+coordinator tries a failed one again) run in the outbox's transaction, to mark the app's own
 rows (a message's delivery, an event place's email).
 """
 
@@ -44,6 +45,7 @@ class EmailKind:
     build: Callable[..., Email | None]
     sent: Callable[..., None] | None = None
     failed: Callable[..., None] | None = None
+    retried: Callable[..., None] | None = None
 
 
 _KINDS: dict[str, EmailKind] = {}

@@ -35,7 +35,7 @@ def send_email(key: str, name: str, **args) -> OutboxMessage:
     return _write(key, OutboxMessage.Kind.EMAIL, name, args)
 
 
-def send_emails(emails_to_send: Iterable[tuple[str, str, dict]]) -> int:
+def send_emails(emails_to_send: Iterable[tuple[str, str, dict]]) -> None:
     """Many emails at once, as (key, kind name, args): one insert, keys already there kept."""
     rows = [
         OutboxMessage(key=key, kind=OutboxMessage.Kind.EMAIL, name=name, args=args)
@@ -43,7 +43,6 @@ def send_emails(emails_to_send: Iterable[tuple[str, str, dict]]) -> int:
     ]
     OutboxMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     kick_after_commit()
-    return len(rows)
 
 
 def start_task(key: str, task_name: str, *args) -> OutboxMessage:
@@ -63,12 +62,13 @@ def kick_after_commit() -> None:
     """Relay this schema's outbox once the transaction commits (once per transaction)."""
     schema = connection.schema_name
     if connection.in_atomic_block and any(
-        getattr(callback, "outbox_schema", None) == schema
+        getattr(callback, "outbox_schema", None) == schema and not callback.ran
         for _savepoints, callback, _robust in connection.run_on_commit
     ):
         return
 
     def kick() -> None:
+        kick.ran = True
         try:
             with _in_schema(schema):
                 publish(RELAY_TASK)
@@ -78,6 +78,7 @@ def kick_after_commit() -> None:
             )
 
     kick.outbox_schema = schema
+    kick.ran = False
     transaction.on_commit(kick)
 
 
@@ -99,6 +100,7 @@ def relay(now=None, limit: int = BATCH) -> Relayed:
     """Send what is due in this schema's outbox, up to `limit` rows."""
     report = Relayed()
     due = list(OutboxMessage.objects.due(now).values_list("pk", flat=True)[:limit])
+    claimed = 0
     mail = None
     try:
         for pk in due:
@@ -111,14 +113,15 @@ def relay(now=None, limit: int = BATCH) -> Relayed:
                 )
                 if row is None:
                     continue  # another relay holds it or sent it
+                claimed += 1
                 if mail is None and row.kind == OutboxMessage.Kind.EMAIL:
                     mail = get_connection()
                 _attempt(row, mail, report)
     finally:
         if mail is not None:
             mail.close()
-    if len(due) == limit:
-        kick_after_commit()  # more is due: another round, in a task of its own
+    if claimed == limit:
+        kick_after_commit()  # a full batch: more may be due, in a round of its own
     return report
 
 
@@ -161,7 +164,7 @@ def _failed_attempt(row: OutboxMessage, error: Exception, report: Relayed) -> No
         row.status = OutboxMessage.Status.FAILED
         row.finished_at = timezone.now()
         if row.kind == OutboxMessage.Kind.EMAIL and emails.kind(row.name).failed is not None:
-            emails.kind(row.name).failed(**row.args)
+            emails.kind(row.name).failed(error=row.last_error, **row.args)
         report.failed += 1
     else:
         row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
@@ -183,9 +186,22 @@ def _describe(error: Exception) -> str:
 
 def retry_failed(pk: int) -> bool:
     """A coordinator asks to try a failed row again (after fixing an address, say)."""
-    retried = OutboxMessage.objects.filter(pk=pk, status=OutboxMessage.Status.FAILED).update(
-        status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
-    )
-    if retried:
+    with transaction.atomic():
+        row = (
+            OutboxMessage.objects.select_for_update()
+            .filter(pk=pk, status=OutboxMessage.Status.FAILED)
+            .first()
+        )
+        if row is None:
+            return False
+        row.status, row.attempts, row.next_attempt_at = (
+            OutboxMessage.Status.PENDING,
+            0,
+            timezone.now(),
+        )
+        row.finished_at = None
+        row.save(update_fields=["status", "attempts", "next_attempt_at", "finished_at"])
+        if row.kind == OutboxMessage.Kind.EMAIL and emails.kind(row.name).retried is not None:
+            emails.kind(row.name).retried(**row.args)
         kick_after_commit()
-    return bool(retried)
+    return True
