@@ -6,10 +6,14 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.outbox import services as outbox
+from core.outbox.models import OutboxMessage
 from factories import ProfileFactory
 from matching import services
+from matching.emails import WAITING_LIST_EMAIL
 from matching.models import ForbiddenPair, MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
-from matching.selectors import available_buddies, matching_input, waiting_incoming
+from matching.selectors import matching_input
+from matching.waiting import available_buddies, free_places, waiting_incoming
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +51,7 @@ def test_only_verified_active_unpaired_students_still_here_are_matched(in_lille)
     assert list(waiting_incoming()) == [waiting]
     buddies = {b.pk: b.free_places for b in available_buddies()}
     assert buddies == {full_buddy.pk: 0, free_buddy.pk: 3}
+    assert free_places() == 3
     data = matching_input()
     assert [p.id for p in data.incoming] == [str(waiting.pk)]
     assert [(b.id, b.capacity) for b in data.buddies] == [(str(free_buddy.pk), 3)]
@@ -75,15 +80,33 @@ def test_the_student_left_waiting_gets_one_waiting_list_email_ever(
     ProfileFactory(
         user__email="first@example.org", arrival_date=timezone.localdate() + timedelta(days=5)
     )
-    ProfileFactory(
+    late = ProfileFactory(
         user__email="late@example.org", arrival_date=timezone.localdate() + timedelta(days=50)
     )
     run_now(django_capture_on_commit_callbacks)
     # the earliest arrival is served first when buddies are short
     assert [m.to for m in mail.outbox] == [["late@example.org"]]
     assert "waiting list" in mail.outbox[0].subject
+    [email] = OutboxMessage.objects.filter(name=WAITING_LIST_EMAIL)
+    assert (email.key, email.status) == (f"waiting-list:{late.pk}", "sent")
     run_now(django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 1
+    assert OutboxMessage.objects.filter(name=WAITING_LIST_EMAIL).count() == 1
+
+
+def test_a_waiting_list_email_is_not_sent_once_the_student_has_a_buddy(
+    in_lille, django_capture_on_commit_callbacks
+):
+    student = ProfileFactory(user__email="ana@example.org")
+    with django_capture_on_commit_callbacks(execute=False):  # the relay is not kicked
+        run = services.request_match_run(None)
+        services.execute_match_run(run.pk)  # no buddy at all: the student is left waiting
+    assert OutboxMessage.objects.get(name=WAITING_LIST_EMAIL).status == "pending"
+    buddy = ProfileFactory(buddy=True)
+    Pair.objects.create(incoming=student, buddy=buddy, confirmed_at=timezone.now())
+    outbox.relay()  # the sweep, later
+    assert OutboxMessage.objects.get(name=WAITING_LIST_EMAIL).status == "skipped"
+    assert mail.outbox == []
 
 
 def test_only_one_run_at_a_time(in_lille, django_capture_on_commit_callbacks):
@@ -94,11 +117,39 @@ def test_only_one_run_at_a_time(in_lille, django_capture_on_commit_callbacks):
     assert MatchRun.objects.count() == 1
 
 
-def test_a_run_whose_worker_died_no_longer_blocks(in_lille, django_capture_on_commit_callbacks):
-    MatchRun.objects.create(status="running", started_at=timezone.now() - timedelta(hours=2))
+@pytest.mark.parametrize(
+    ("status", "since", "error"),
+    [
+        ("running", "started_at", "The worker stopped answering."),
+        ("queued", "created_at", "No worker started the run in time."),
+    ],
+)
+def test_a_run_whose_worker_died_no_longer_blocks(
+    status, since, error, in_lille, django_capture_on_commit_callbacks
+):
+    stale = MatchRun.objects.create(status=status)
+    MatchRun.objects.filter(pk=stale.pk).update(**{since: timezone.now() - timedelta(hours=2)})
     run = run_now(django_capture_on_commit_callbacks)
     assert run.status == "succeeded"
-    assert MatchRun.objects.filter(status="failed").count() == 1
+    stale.refresh_from_db()
+    assert (stale.status, stale.error) == ("failed", error)
+    assert stale.finished_at is not None
+
+
+@pytest.mark.parametrize(
+    ("status", "since", "limit"),
+    [("queued", "created_at", 30), ("running", "started_at", 15)],
+)
+def test_a_run_is_released_only_past_its_time(status, since, limit, in_lille):
+    stale = MatchRun.objects.create(status=status)
+    start = timezone.now()
+    MatchRun.objects.filter(pk=stale.pk).update(**{since: start})
+    assert services.release_stale_runs(now=start + timedelta(minutes=limit - 1)) == 0
+    assert MatchRun.objects.get(pk=stale.pk).status == status
+    with pytest.raises(services.RunInProgress):  # still blocks
+        services.request_match_run(None)
+    assert services.release_stale_runs(now=start + timedelta(minutes=limit + 1)) == 1
+    assert MatchRun.objects.get(pk=stale.pk).status == "failed"
 
 
 def test_a_failing_run_is_marked_failed_and_writes_nothing(

@@ -149,6 +149,8 @@ def test_pin_then_end_a_pair_from_the_pages(coordinator, students, lille, in_sec
     coordinator.post(f"/coordinator/matching/pairs/{pair.pk}/end/", {"reason": "moved away"})
     with in_section(lille):
         assert not Pair.objects.active().exists()
+        pair.refresh_from_db()
+        assert (pair.end_reason, pair.end_note) == ("coordinator", "moved away")
     assert "Ana" in coordinator.get("/coordinator/matching/waiting/").content.decode()
 
 

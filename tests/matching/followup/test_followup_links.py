@@ -6,9 +6,10 @@ from unittest import mock
 
 import pytest
 from django.core import mail, signing
-from django.test import Client
+from django.test import Client, override_settings
 
 from core.models import AuditEvent
+from core.signing import make_link_token
 from matching.followup import selectors, services, tokens
 from matching.followup.models import CheckIn, SurveyResponse
 
@@ -16,22 +17,33 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def asked(make_pair, lille, in_section):
+def sent(lille, in_section, django_capture_on_commit_callbacks):
+    """`sent()`: the follow-ups due in lille are written and committed; their emails go out."""
+
+    def send() -> None:
+        with in_section(lille), django_capture_on_commit_callbacks(execute=True):
+            services.send_due_follow_ups()
+
+    return send
+
+
+@pytest.fixture
+def asked(make_pair, sent):
     """Two pairs whose check-ins were sent."""
     first, second = make_pair(), make_pair()
-    with in_section(lille):
-        services.send_due_follow_ups()
+    sent()
+    assert len(mail.outbox) == 4
     mail.outbox.clear()
     return first, second
 
 
 @pytest.fixture
-def surveyed(make_pair, lille, in_section):
+def surveyed(make_pair, sent):
     """Two pairs whose students got the end-of-stay survey."""
     first = make_pair(confirmed=150, arrived=140, departs=-1)
     second = make_pair(confirmed=150, arrived=140, departs=-1)
-    with in_section(lille):
-        services.send_due_follow_ups()
+    sent()
+    assert len(mail.outbox) == 4
     mail.outbox.clear()
     return first, second
 
@@ -63,10 +75,9 @@ def test_the_emailed_link_answers_without_logging_in(asked, anonymous, lille, in
         assert CheckIn.objects.get(pair=first, profile=first.incoming).answered_at is not None
 
 
-def test_links_in_the_email_work(make_pair, anonymous, lille, in_section):
+def test_links_in_the_email_work(make_pair, sent, anonymous, lille, in_section):
     pair = make_pair()
-    with in_section(lille):
-        services.send_due_follow_ups()
+    sent()
     to_buddy = next(m for m in mail.outbox if m.to == [pair.buddy.user.email])
     link = next(
         # the buddy reads French
@@ -113,21 +124,31 @@ def test_a_link_cannot_be_replayed_for_another_pair_or_student(asked, anonymous,
 
 def test_forged_and_foreign_links_do_nothing(asked, anonymous, lille, paris, in_section):
     first, _second = asked
+    ids = {"p": first.pk, "u": first.incoming_id}
     with in_section(lille):
         genuine = tokens.checkin_token(first.pk, first.incoming_id, "met")
-        payload = {"s": "lille", "p": first.pk, "u": first.incoming_id, "a": "new_buddy"}
+        with override_settings(SECRET_KEY="not-the-secret-but-long-enough-to-sign-with-0123"):
+            wrong_key = make_link_token(tokens.CHECKIN, **ids, a="new_buddy")
         forged = [
             genuine[:-3] + ("aaa" if not genuine.endswith("aaa") else "bbb"),  # altered
-            signing.dumps(payload, salt=tokens.CHECKIN_SALT, key="not-the-secret"),
-            signing.dumps(payload, salt="another-salt"),
+            wrong_key,
+            make_link_token("another-purpose", **ids, a="new_buddy"),
             tokens.survey_token(first.pk, first.incoming_id),  # a survey link
-            signing.dumps({**payload, "a": "whatever"}, salt=tokens.CHECKIN_SALT),
-            signing.dumps({**payload, "p": str(first.pk)}, salt=tokens.CHECKIN_SALT),
+            make_link_token(tokens.CHECKIN, **ids, a="whatever"),
+            make_link_token(tokens.CHECKIN, p=str(first.pk), u=first.incoming_id, a="met"),
+            make_link_token(tokens.CHECKIN, p=first.pk, a="met"),  # whose answer?
+            signing.dumps({**ids, "a": "new_buddy"}),  # no section, no purpose
             "not-a-token",
         ]
-    # paris has a pair with the same ids: a lille token means nothing there
+    # ids repeat from one section to the next: a lille token means nothing in paris, and a
+    # paris token nothing in lille
     with in_section(paris):
         assert tokens.read_checkin_token(genuine) is None
+        forged.append(make_link_token(tokens.CHECKIN, **ids, a="new_buddy"))
+    with in_section(lille):
+        assert tokens.read_checkin_token(genuine) == tokens.Claim(
+            first.pk, first.incoming_id, "met"
+        )
     for token in forged:
         response = anonymous.get(f"/checkin/{token}/")
         assert response.status_code == 404, token
@@ -207,10 +228,12 @@ def test_survey_links_cannot_be_replayed_or_forged(surveyed, anonymous, lille, i
     first, second = surveyed
     with in_section(lille):
         genuine = tokens.survey_token(first.pk, first.buddy_id)
+        with override_settings(SECRET_KEY="a-guessed-key-long-enough-to-sign-with-0123456789"):
+            guessed = tokens.survey_token(first.pk, first.buddy_id)
         bad = [
             tokens.checkin_token(first.pk, first.buddy_id, "met"),  # a check-in link
             tokens.survey_token(second.pk, first.buddy_id),  # another pair
-            signing.dumps({"s": "lille", "p": first.pk, "u": first.buddy_id}, key="guess"),
+            guessed,
             genuine.replace(":", ";", 1),
         ]
     for token in bad:
