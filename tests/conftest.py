@@ -3,9 +3,10 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import translation
 from django_tenants.utils import schema_context
 
@@ -20,6 +21,21 @@ TEST_SECTIONS = {
 
 def coordinator_email(slug: str) -> str:
     return f"coordinator@{slug}.example.org"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """Passwords are hashed with MD5 in the tests: PBKDF2's many rounds are made for attackers,
+    and the suite hashes a password for every student it creates. The project's hashers stay
+    listed after it, so a hash made elsewhere (the Celery worker's process) still checks.
+    override_settings sends `setting_changed`, which empties Django's cache of hashers."""
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    hashers = [fast, *(h for h in settings.PASSWORD_HASHERS if h != fast)]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        from django.contrib.auth.hashers import get_hasher
+
+        assert get_hasher().algorithm == "md5", "the fast hasher is not in effect"
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,11 @@ import factory
 from django.utils import timezone
 
 from core.accounts.models import User
+from core.events.models import Event, Message
+from core.exchange.models import ImportBatch
+from core.guides.models import Guide
 from core.models import Hobby, PlaceOfStudy, Profile, ProfileLanguage
+from matching.models import MatchRun, Pair, Proposal
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -78,3 +82,89 @@ class ProfileFactory(factory.django.DjangoModelFactory):
             phone="+33 6 00 00 00 00",
             instagram="@lucas.fr",
         )
+
+
+class PairFactory(factory.django.DjangoModelFactory):
+    """A confirmed, active pair of an incoming student and a buddy (no email is sent: a pair
+    made through matching.pairs.make_pair sends its two)."""
+
+    class Meta:
+        model = Pair
+
+    incoming = factory.SubFactory(ProfileFactory)
+    buddy = factory.SubFactory(ProfileFactory, buddy=True)
+    incoming_nationality = factory.LazyAttribute(lambda pair: pair.incoming.nationality.code)
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class MatchRunFactory(factory.django.DjangoModelFactory):
+    """A finished matching run (one run at a time may be queued or running in a section)."""
+
+    class Meta:
+        model = MatchRun
+
+    status = MatchRun.Status.SUCCEEDED
+    started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(seconds=3))
+    finished_at = factory.LazyFunction(timezone.now)
+    progress = 100
+    optimal = True
+    seconds = 1.5
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    """A pair a run suggests, not decided yet."""
+
+    class Meta:
+        model = Proposal
+
+    run = factory.SubFactory(MatchRunFactory)
+    incoming = factory.SubFactory(ProfileFactory)
+    buddy = factory.SubFactory(ProfileFactory, buddy=True)
+    score = 80
+    breakdown = factory.LazyFunction(lambda: {"languages": 40, "hobbies": 40})
+    details = factory.LazyFunction(lambda: {"shared_languages": ["en"]})
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A published event for everyone, in a week."""
+
+    class Meta:
+        model = Event
+
+    title = "Welcome picnic"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    place = "Citadelle park"
+    capacity = 20
+    description = "Bring food to share."
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A draft message to every incoming student, in English and French."""
+
+    class Meta:
+        model = Message
+
+    subject_en = "Welcome drinks"
+    body_en = "Hello {first_name}!"
+    subject_fr = "Pot d'accueil"
+    body_fr = "Bonjour {first_name} !"
+    segment = "all_incoming"
+
+
+class GuideFactory(factory.django.DjangoModelFactory):
+    """A published guide for everyone, in all languages."""
+
+    class Meta:
+        model = Guide
+
+    title = "Your first week"
+    body = "Open a bank account.\n\nGet a transport card."
+    audience = Guide.Audience.EVERYONE
+    published = True
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    """A previewed import file without rows (nothing to commit)."""
+
+    class Meta:
+        model = ImportBatch

@@ -7,10 +7,22 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_python
 from babel.messages.pofile import read_po
+from django.conf import settings
 from django.test import Client
+from django.urls import URLResolver, get_resolver, resolve
+from django.utils import timezone
 from django.utils.translation.template import templatize
 
-from factories import ProfileFactory
+from factories import (
+    EventFactory,
+    GuideFactory,
+    ImportBatchFactory,
+    MatchRunFactory,
+    MessageFactory,
+    PairFactory,
+    ProfileFactory,
+    ProposalFactory,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 CATALOGUE = SRC / "locale" / "fr" / "LC_MESSAGES" / "django.po"
@@ -90,42 +102,163 @@ def english_texts_left_in(page: str) -> list[str]:
     ]
 
 
+def coordinator_url_names() -> set[str]:
+    """The names of every URL under /coordinator/ of a section's host, from the resolver."""
+
+    def walk(patterns, prefix: str, namespace: str):
+        for entry in patterns:
+            route = prefix + str(entry.pattern).removeprefix("^").removesuffix("$")
+            if isinstance(entry, URLResolver):
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry.url_patterns, route, inner)
+            elif route.startswith("coordinator/"):
+                yield f"{namespace}{entry.name}"
+
+    return set(walk(get_resolver(settings.ROOT_URLCONF).url_patterns, "", ""))
+
+
+# Coordinator URLs that are no page to read: POST-only actions, and a CSV download.
+NOT_PAGES = {
+    "coordinator:set_student_active",
+    "coordinator:catalogue",
+    "coordinator:deactivate_coordinator",
+    "coordinator:retry_email",
+    "coordinator:export_students",
+    "coordinator:export_pairs",
+    "matching:start_run",
+    "matching:decide",
+    "matching:end_pair",
+    "events:export_attendees",
+    "events:send_message",
+    "exchange:commit",
+    "followup:handled",
+}
+
+
+def coordinator_pages(section, in_section, coordinator_user) -> list[str]:
+    """Every coordinator page that answers GET, with rows to show on each."""
+    from core import audit
+    from core.emails import VERIFY_EMAIL
+    from core.outbox.models import OutboxMessage
+    from matching import actions
+    from matching.followup.models import CheckIn, SurveyResponse
+
+    with in_section(section):
+        incoming = ProfileFactory()
+        buddy = ProfileFactory(buddy=True)
+        pair = PairFactory(buddy=buddy)
+        CheckIn.objects.create(
+            pair=pair, profile=pair.incoming, answer="new_buddy", answered_at=timezone.now()
+        )
+        SurveyResponse.objects.create(
+            pair=pair,
+            profile=pair.incoming,
+            role="incoming",
+            rating=4,
+            comment="We met every week.",
+            answered_at=timezone.now(),
+        )
+        run = MatchRunFactory(incoming_count=1, buddy_count=1, matched=1)
+        ProposalFactory(run=run, incoming=incoming, buddy=buddy)
+        event = EventFactory()
+        message = MessageFactory()
+        guide = GuideFactory()
+        batch = ImportBatchFactory()
+        OutboxMessage.objects.create(
+            key="translations-failed-email",
+            kind=OutboxMessage.Kind.EMAIL,
+            name=VERIFY_EMAIL,
+            status=OutboxMessage.Status.FAILED,
+            attempts=5,
+            last_error="SMTPDataError 554",
+        )
+        audit.record(actions.PAIR_CONFIRMED, coordinator_user, pair=pair.pk)
+    return [
+        "/coordinator/",
+        "/coordinator/students/",
+        f"/coordinator/students/{incoming.pk}/",
+        "/coordinator/settings/",
+        "/coordinator/team/",
+        "/coordinator/audit/",
+        "/coordinator/export/",
+        "/coordinator/import/",
+        f"/coordinator/import/{batch.pk}/",
+        "/coordinator/matching/",
+        f"/coordinator/matching/runs/{run.pk}/",
+        "/coordinator/matching/pairs/",
+        "/coordinator/matching/pairs/new/",
+        "/coordinator/matching/waiting/",
+        "/coordinator/matching/settings/",
+        "/coordinator/events/",
+        "/coordinator/events/new/",
+        f"/coordinator/events/{event.pk}/",
+        f"/coordinator/events/{event.pk}/edit/",
+        "/coordinator/messages/",
+        "/coordinator/messages/new/",
+        f"/coordinator/messages/{message.pk}/",
+        f"/coordinator/messages/{message.pk}/edit/",
+        "/coordinator/guides/",
+        "/coordinator/guides/new/",
+        f"/coordinator/guides/{guide.pk}/edit/",
+        f"/coordinator/guides/{guide.pk}/delete/",
+        "/coordinator/follow-up/",
+        "/coordinator/follow-up/surveys/",
+    ]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_every_page_renders_in_both_languages(language, lille, in_section):
+def test_every_page_renders_in_both_languages(language, lille, in_section, coordinator_user):
     with in_section(lille):
         student = ProfileFactory()
     anonymous = Client(HTTP_HOST=lille.host)
     student_client = Client(HTTP_HOST=lille.host)
     with in_section(lille):
         student_client.force_login(student.user)
+    coordinator_client = Client(HTTP_HOST=lille.host)
+    with in_section(lille):
+        coordinator_client.force_login(coordinator_user)
     public = Client(HTTP_HOST="localhost")
     pages = [
-        (public, "/"),
-        (Client(HTTP_HOST="nowhere.localhost"), "/"),
-        (anonymous, "/"),
-        (anonymous, "/register/"),
-        (anonymous, "/register/incoming/"),
-        (anonymous, "/register/buddy/"),
-        (anonymous, "/privacy/"),
-        (anonymous, "/accounts/login/"),
-        (anonymous, "/accounts/password-reset/"),
-        (anonymous, "/accounts/password-reset/sent/"),
-        (anonymous, "/verify/bad-token/"),
-        (anonymous, "/no-such-page/"),
-        (student_client, "/account/"),
-        (student_client, "/account/edit/"),
-        (student_client, "/account/delete/"),
-        (student_client, "/register/done/"),
+        (public, "/", 200),
+        (Client(HTTP_HOST="nowhere.localhost"), "/", 404),
+        (anonymous, "/", 200),
+        (anonymous, "/register/", 200),
+        (anonymous, "/register/incoming/", 200),
+        (anonymous, "/register/buddy/", 200),
+        (anonymous, "/privacy/", 200),
+        (anonymous, "/accounts/login/", 200),
+        (anonymous, "/accounts/password-reset/", 200),
+        (anonymous, "/accounts/password-reset/sent/", 200),
+        (anonymous, "/verify/bad-token/", 400),
+        (anonymous, "/no-such-page/", 404),
+        (student_client, "/account/", 200),
+        (student_client, "/account/edit/", 200),
+        (student_client, "/account/delete/", 200),
+        (student_client, "/register/done/", 200),
+        *(
+            (coordinator_client, path, 200)
+            for path in coordinator_pages(lille, in_section, coordinator_user)
+        ),
     ]
-    for client, path in pages:
+    for client, path, status in pages:
         client.cookies["django_language"] = language
         response = client.get(path)
-        assert response.status_code in (200, 400, 404), path
+        assert response.status_code == status, path
         page = response.content.decode()
         assert f'<html lang="{language}">' in page, path
         if language == "fr":
             assert english_texts_left_in(page) == [], path
+
+
+@pytest.mark.django_db
+def test_the_french_pass_reads_every_coordinator_page(lille, in_section, coordinator_user):
+    """A coordinator URL that answers GET is in the pass above, or listed as no page."""
+    paths = coordinator_pages(lille, in_section, coordinator_user)
+    read = {resolve(path.split("?")[0]).view_name for path in paths}
+    assert read.isdisjoint(NOT_PAGES)
+    assert sorted(coordinator_url_names() - read - NOT_PAGES) == [], "pages left out"
+    assert sorted((read | NOT_PAGES) - coordinator_url_names()) == [], "URLs that are gone"
 
 
 @pytest.mark.django_db
