@@ -1,11 +1,12 @@
 """Test setup: a real PostgreSQL with two sections, `lille` and `paris`, onboarded once."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client, override_settings
 from django.utils import translation
 from django_tenants.utils import schema_context
@@ -41,6 +42,7 @@ def fast_password_hasher():
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Onboard the test sections once per session (kept with --reuse-db)."""
+    from core.outbox.models import OutboxMessage
     from tenants.models import Section
     from tenants.onboarding import SectionDetails, onboard_section
 
@@ -57,6 +59,51 @@ def django_db_setup(django_db_setup, django_db_blocker):
                         default_language=info["language"],
                     )
                 )
+            # The coordinators' invitations were written while no relay could run (a broker
+            # with no worker): done, so that every test's outbox holds only what it caused.
+            with schema_context(slug):
+                OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).update(
+                    status=OutboxMessage.Status.SKIPPED
+                )
+
+
+@pytest.fixture
+def django_capture_on_commit_callbacks(django_capture_on_commit_callbacks):
+    """pytest-django's, except that the callbacks leave the connection as a real commit
+    takes them: with `execute=True` each is taken off before it runs; with `execute=False`
+    they are dropped unrun, as if the commit happened and its relay kick was lost (the broker
+    was down): the outbox rows stay pending for a later relay.
+
+    The outbox kicks its relay once per transaction: it looks for its kick among the
+    connection's pending callbacks. pytest-django leaves the callbacks it captured there, so
+    a later `execute=True` block in the same test, or an email written while the relay runs
+    (the waiting-list emails of a run the relay started), would find the old kick and never
+    be relayed.
+    """
+
+    @contextmanager
+    def capture(*, using=DEFAULT_DB_ALIAS, execute=False):
+        connection = connections[using]
+        if not execute:
+            with django_capture_on_commit_callbacks(using=using) as callbacks:
+                yield callbacks
+            connection.run_on_commit = [
+                entry for entry in connection.run_on_commit if entry[1] not in callbacks
+            ]
+            return
+        start = len(connection.run_on_commit)
+        callbacks = []
+        try:
+            yield callbacks
+        finally:
+            while len(connection.run_on_commit) > start:
+                committed = connection.run_on_commit[start:]
+                del connection.run_on_commit[start:]
+                for _savepoints, callback, _robust in committed:
+                    callbacks.append(callback)
+                    callback()
+
+    return capture
 
 
 @pytest.fixture(autouse=True)

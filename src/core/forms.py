@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.accounts.models import User
 from core.languages import SPOKEN_LANGUAGES, LanguageLevel
 from core.models import Hobby, PlaceOfStudy, Profile
+from core.names import NameField
 from core.services import SpokenLanguage
 
 MIN_AGE, MAX_AGE = 16, 99
@@ -31,8 +32,8 @@ BUDDY_FIELDS = ("available_from", "available_until", "capacity")
 class ProfileForm(forms.ModelForm):
     """The profile a student fills in and edits; the fields depend on their role."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = NameField(label=_("First name"), max_length=150)
+    last_name = NameField(label=_("Last name"), max_length=150)
 
     class Meta:
         model = Profile

@@ -46,17 +46,6 @@ NAMES = [
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e]")
 
 
-@pytest.fixture(autouse=True)
-def earlier_outbox_skipped(db, lille, paris, in_section):
-    """The session's onboarding leaves each coordinator's invitation pending in its section's
-    outbox: skipped (in the test's transaction), so that the relay sends the test's emails."""
-    for section in (lille, paris):
-        with in_section(section):
-            OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).update(
-                status=OutboxMessage.Status.SKIPPED
-            )
-
-
 @pytest.fixture
 def catalogue(lille, in_section):
     with in_section(lille):

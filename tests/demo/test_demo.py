@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
-from demo.seed import DEMO_PASSWORD, seed_demo
 from core.models import Profile
+from demo.seed import DEMO_PASSWORD, seed_demo
 from schema_catalog import schema_names
 from tenants.models import Domain, Section
 from tenants.onboarding import SectionDetails

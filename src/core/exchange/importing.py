@@ -32,6 +32,7 @@ HEADER = (
     "home_university",
 )
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+NAME_COLUMNS = ("first_name", "last_name")
 MAX_LENGTHS = {"email": 254, "first_name": 150, "last_name": 150, "home_university": 150}
 OPTIONAL = {"home_university"}
 
@@ -181,6 +182,8 @@ def _clean_row(line: int, cells: list[str], report: Report) -> tuple[dict | None
         report.add(line, "cells", found=len(cells), expected=len(HEADER))
         return None, ""
     values = dict(zip(HEADER, (cell.strip() for cell in cells), strict=True))
+    for column in NAME_COLUMNS:  # cleaned first: a name of invisible characters is no name
+        values[column] = plain_name(values[column])
     before = len(report.errors)
     for column in HEADER:
         if not values[column] and column not in OPTIONAL:
@@ -219,8 +222,8 @@ def _clean_row(line: int, cells: list[str], report: Report) -> tuple[dict | None
     return {
         "line": line,
         "email": email,
-        "first_name": plain_name(values["first_name"]),
-        "last_name": plain_name(values["last_name"]),
+        "first_name": values["first_name"],
+        "last_name": values["last_name"],
         "nationality": nationality,
         "arrival_date": arrival.isoformat(),
         "departure_date": departure.isoformat(),

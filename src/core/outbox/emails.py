@@ -55,8 +55,20 @@ def register(kind: EmailKind) -> None:
     _KINDS[kind.name] = kind
 
 
+class UnknownEmailKind(LookupError):
+    """No app registers this name (a kind renamed by a later release, say)."""
+
+
 def kind(name: str) -> EmailKind:
-    return _KINDS[name]
+    found = _KINDS.get(name)
+    if found is None:
+        raise UnknownEmailKind(name)
+    return found
+
+
+def callbacks_of(name: str) -> EmailKind | None:
+    """The kind, for its callbacks; None when nothing registers the name any more."""
+    return _KINDS.get(name)
 
 
 def label(name: str) -> str:

@@ -104,19 +104,22 @@ def relay(now=None, limit: int = BATCH) -> Relayed:
     mail = None
     try:
         for pk in due:
-            with transaction.atomic():
-                row = (
-                    OutboxMessage.objects.select_for_update(skip_locked=True)
-                    .filter(pk=pk)
-                    .due(now)
-                    .first()
-                )
-                if row is None:
-                    continue  # another relay holds it or sent it
-                claimed += 1
-                if mail is None and row.kind == OutboxMessage.Kind.EMAIL:
-                    mail = get_connection()
-                _attempt(row, mail, report)
+            try:
+                with transaction.atomic():
+                    row = (
+                        OutboxMessage.objects.select_for_update(skip_locked=True)
+                        .filter(pk=pk)
+                        .due(now)
+                        .first()
+                    )
+                    if row is None:
+                        continue  # another relay holds it or sent it
+                    claimed += 1
+                    if mail is None and row.kind == OutboxMessage.Kind.EMAIL:
+                        mail = get_connection()
+                    _attempt(row, mail, report)
+            except Exception as error:  # one row must never hold up the others
+                logger.error("outbox row %s not relayed: %s", pk, type(error).__name__)
     finally:
         if mail is not None:
             mail.close()
@@ -163,8 +166,9 @@ def _failed_attempt(row: OutboxMessage, error: Exception, report: Relayed) -> No
     if row.attempts >= MAX_ATTEMPTS or isinstance(error, PERMANENT_ERRORS):
         row.status = OutboxMessage.Status.FAILED
         row.finished_at = timezone.now()
-        if row.kind == OutboxMessage.Kind.EMAIL and emails.kind(row.name).failed is not None:
-            emails.kind(row.name).failed(error=row.last_error, **row.args)
+        failed = _hook(row, "failed")
+        if failed is not None:
+            failed(error=row.last_error, **row.args)
         report.failed += 1
     else:
         row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
@@ -172,6 +176,13 @@ def _failed_attempt(row: OutboxMessage, error: Exception, report: Relayed) -> No
     row.save(update_fields=["attempts", "last_error", "status", "finished_at", "next_attempt_at"])
     # the key names ids only; the error's text may hold an address, so only its type is logged
     logger.warning("outbox %s attempt %d failed: %s", row.key, row.attempts, row.last_error)
+
+
+def _hook(row: OutboxMessage, name: str):
+    """An email kind's `failed` or `retried` callback, if its kind is still registered."""
+    if row.kind != OutboxMessage.Kind.EMAIL:
+        return None
+    return getattr(emails.callbacks_of(row.name), name, None)
 
 
 def _describe(error: Exception) -> str:
@@ -201,7 +212,8 @@ def retry_failed(pk: int) -> bool:
         )
         row.finished_at = None
         row.save(update_fields=["status", "attempts", "next_attempt_at", "finished_at"])
-        if row.kind == OutboxMessage.Kind.EMAIL and emails.kind(row.name).retried is not None:
-            emails.kind(row.name).retried(**row.args)
+        retried = _hook(row, "retried")
+        if retried is not None:
+            retried(**row.args)
         kick_after_commit()
     return True
