@@ -2,21 +2,11 @@
 
 import pytest
 from django.core import mail
-from django.test import Client
 
-from clients import section_client
 from factories import ProfileFactory
 from matching.models import MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
 
 pytestmark = pytest.mark.django_db
-
-PAGES = [
-    "/coordinator/matching/",
-    "/coordinator/matching/waiting/",
-    "/coordinator/matching/pairs/",
-    "/coordinator/matching/pairs/new/",
-    "/coordinator/matching/settings/",
-]
 
 
 @pytest.fixture
@@ -26,29 +16,6 @@ def students(lille, in_section):
             ProfileFactory(user__first_name="Ana", user__email="ana@example.org"),
             ProfileFactory(buddy=True, user__first_name="Lucas", user__email="lucas@example.org"),
         )
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_pages_are_for_coordinators_only(path, coordinator, students, lille, in_section):
-    assert coordinator.get(path).status_code == 200
-    anonymous = Client(HTTP_HOST=lille.host)
-    assert anonymous.get(path)["Location"].startswith("/accounts/login/")
-    student = section_client(lille, students[0].user)
-    assert student.get(path).status_code == 403
-    assert student.post("/coordinator/matching/runs/").status_code == 403
-
-
-def test_a_lille_coordinator_gets_nothing_of_paris(coordinator, lille, paris, in_section):
-    with in_section(paris):
-        paris_run = MatchRun.objects.create(status="succeeded")
-    # by host: the lille session means nothing on paris
-    on_paris = Client(HTTP_HOST=paris.host)
-    on_paris.cookies["sessionid"] = coordinator.cookies["sessionid"].value
-    assert on_paris.get("/coordinator/matching/")["Location"].startswith("/accounts/login/")
-    # by id: paris's run does not exist in lille
-    with in_section(lille):
-        MatchRun.objects.filter(pk=paris_run.pk).delete()
-    assert coordinator.get(f"/coordinator/matching/runs/{paris_run.pk}/").status_code == 404
 
 
 def test_run_review_confirm_from_the_pages(
