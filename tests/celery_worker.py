@@ -1,4 +1,5 @@
-"""A real Celery worker process for the tests marked `celery_worker` (see conftest)."""
+"""A real Celery worker process for the tests marked `celery_worker` (see conftest), on a
+queue of its own that this process publishes to while the fixture lasts."""
 
 import os
 import socket
@@ -25,8 +26,9 @@ def database_url_for_worker() -> str:
 
 
 @pytest.fixture
-def celery_worker(tmp_path):
-    """A worker process on a queue of its own, writing its emails to files."""
+def celery_worker(tmp_path, django_db_setup):
+    """A worker process on a queue of its own, writing its emails to files, on the test
+    database (set up first, whatever the order of the tests)."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     outbox = tmp_path / "outbox"
     outbox.mkdir()
@@ -36,6 +38,8 @@ def celery_worker(tmp_path):
         # django-environ drops the path's first slash: "filemail:///" + "/tmp/..." stays absolute.
         "EMAIL_URL": f"filemail:///{outbox}",
         "PYTHONPATH": str(PROJECT_DIR / "src"),
+        # what the worker publishes itself (the relay starting a run) stays on its queue
+        "CELERY_QUEUE": queue,
     }
     process = subprocess.Popen(
         [
@@ -60,10 +64,13 @@ def celery_worker(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue  # and what this process publishes
     try:
         wait_until_ready(queue)
         yield queue, outbox
     finally:
+        celery_app.conf.task_default_queue = default_queue
         process.terminate()
         output = process.communicate(timeout=30)[0].decode()
         print(output)  # shown by pytest when the test fails

@@ -5,11 +5,13 @@ from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client, override_settings
 from django.utils import translation
 from django_tenants.utils import schema_context
+from psycopg import sql
 
 from celery_worker import celery_worker  # noqa: F401 - a fixture
 from clients import section_client
@@ -197,6 +199,57 @@ def lille_client(db) -> Client:
 @pytest.fixture
 def paris_client(db) -> Client:
     return Client(HTTP_HOST="paris.localhost")
+
+
+def table_counts(schema: str) -> dict[str, int]:
+    """The number of rows of every table of the schema."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = %s AND table_type = 'BASE TABLE' ORDER BY table_name",
+            [schema],
+        )
+        counts = {}
+        for (table,) in cursor.fetchall():
+            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table)))
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+@pytest.fixture
+def committed_lille(django_db_setup, django_db_blocker):
+    """Lille, for a test that commits (outside any test transaction, in autocommit): the rows
+    it adds are deleted afterwards, and every table of lille and paris is checked to hold as
+    many rows as before, so that the test sections are left as they were."""
+    from core.accounts.models import User
+    from core.events.models import Event, Message
+    from core.models import AuditEvent, Hobby, PlaceOfStudy, SectionSettings
+    from core.outbox.models import OutboxMessage
+    from matching.models import MatchingPolicy, MatchRun, Pair
+    from tenants.models import Section
+
+    # deleted in this order: pairs, runs, messages and events before their students, students
+    # before the catalogue; the settings are singletons made when first read
+    models = [Pair, MatchRun, Message, Event, OutboxMessage, AuditEvent, Session, User]
+    models += [PlaceOfStudy, Hobby]
+    models += [MatchingPolicy, SectionSettings]
+    with django_db_blocker.unblock():
+        section = Section.objects.get(schema_name="lille")
+        counts = {schema: table_counts(schema) for schema in ("lille", "paris")}
+        with schema_context("lille"):
+            existing = {model: set(model.objects.values_list("pk", flat=True)) for model in models}
+            last_logins = dict(User.objects.values_list("pk", "last_login"))
+    connection.set_schema_to_public()
+    yield section
+    with django_db_blocker.unblock():
+        with schema_context("lille"):
+            for model in models:
+                model.objects.exclude(pk__in=existing[model]).delete()
+            for pk, last_login in last_logins.items():  # a login sets it
+                User.objects.filter(pk=pk).update(last_login=last_login)
+        after = {schema: table_counts(schema) for schema in ("lille", "paris")}
+    connection.set_schema_to_public()
+    assert after == counts
 
 
 def pytest_collection_finish(session):

@@ -41,5 +41,12 @@ def retry_delay(attempts: int) -> timedelta:
 def publish(task_name: str, *args) -> None:
     """Start the task registered as `task_name` in the schema active now (in-process when
     there is no broker). Raises what the broker raises: callers decide what a failure means."""
-    app.loader.import_default_modules()  # the web process has not imported every tasks module
-    app.tasks[task_name].apply_async(args, headers={"_schema_name": connection.schema_name})
+    task_by_name(task_name).apply_async(args, headers={"_schema_name": connection.schema_name})
+
+
+def task_by_name(task_name: str):
+    """The registered task; the tasks modules are imported the first time one is missing (a
+    web process has not imported them; importing them again would set Django up again)."""
+    if task_name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[task_name]

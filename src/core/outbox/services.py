@@ -117,7 +117,7 @@ def relay(now=None, limit: int = BATCH) -> Relayed:
                     claimed += 1
                     if mail is None and row.kind == OutboxMessage.Kind.EMAIL:
                         mail = get_connection()
-                    _attempt(row, mail, report)
+                    _attempt(row, mail, report, now or timezone.now())
             except Exception as error:  # one row must never hold up the others
                 logger.error("outbox row %s not relayed: %s", pk, type(error).__name__)
     finally:
@@ -128,12 +128,12 @@ def relay(now=None, limit: int = BATCH) -> Relayed:
     return report
 
 
-def _attempt(row: OutboxMessage, mail, report: Relayed) -> None:
+def _attempt(row: OutboxMessage, mail, report: Relayed, now) -> None:
     try:
         with transaction.atomic():
             delivered = _deliver(row, mail)
     except Exception as error:
-        _failed_attempt(row, error, report)
+        _failed_attempt(row, error, report, now)
         return
     row.status = OutboxMessage.Status.SENT if delivered else OutboxMessage.Status.SKIPPED
     row.finished_at = timezone.now()
@@ -160,7 +160,7 @@ def _deliver(row: OutboxMessage, mail) -> bool:
     return True
 
 
-def _failed_attempt(row: OutboxMessage, error: Exception, report: Relayed) -> None:
+def _failed_attempt(row: OutboxMessage, error: Exception, report: Relayed, now) -> None:
     row.attempts += 1
     row.last_error = _describe(error)
     if row.attempts >= MAX_ATTEMPTS or isinstance(error, PERMANENT_ERRORS):
@@ -171,7 +171,7 @@ def _failed_attempt(row: OutboxMessage, error: Exception, report: Relayed) -> No
             failed(error=row.last_error, **row.args)
         report.failed += 1
     else:
-        row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
+        row.next_attempt_at = now + retry_delay(row.attempts)
         report.retried += 1
     row.save(update_fields=["attempts", "last_error", "status", "finished_at", "next_attempt_at"])
     # the key names ids only; the error's text may hold an address, so only its type is logged

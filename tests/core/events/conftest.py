@@ -1,13 +1,11 @@
 """Shared fixtures of the events and messages tests."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from core.events.models import Event
-
-HELD_UNTIL = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def _make_event(**fields) -> Event:

@@ -5,70 +5,42 @@ import time
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django_tenants.utils import schema_context
 
-from config.celery import app as celery_app
-from core.accounts.models import User
 from core.events import services
 from core.events.models import Message
-from core.models import AuditEvent, PlaceOfStudy
 from core.outbox.models import OutboxMessage
 from factories import ProfileFactory
 
 pytestmark = pytest.mark.celery_worker
 
 
-@pytest.fixture
-def committed_students(django_db_setup, django_db_blocker):
-    """Students the worker's own connection can see: committed, and removed afterwards."""
-    with django_db_blocker.unblock(), schema_context("lille"):
-        places_before = set(PlaceOfStudy.objects.values_list("pk", flat=True))
-        students = [
-            ProfileFactory(language="en", user__email="worker-en@example.org"),
-            ProfileFactory(language="fr", user__email="worker-fr@example.org"),
-        ]
-    yield students
-    with django_db_blocker.unblock(), schema_context("lille"):
-        sent = list(Message.objects.values_list("pk", flat=True))
-        AuditEvent.objects.filter(action="message_sent", details__message__in=sent).delete()
-        for pk in sent:
-            OutboxMessage.objects.filter(key__startswith=f"message:{pk}:").delete()
-        Message.objects.all().delete()
-        User.objects.filter(pk__in=[s.user_id for s in students]).delete()
-        PlaceOfStudy.objects.exclude(pk__in=places_before).delete()
-    connection.set_schema_to_public()
-
-
 def test_a_message_is_sent_by_a_real_worker_in_its_section(
-    celery_worker, committed_students, django_db_blocker
+    celery_worker, committed_lille, django_db_blocker
 ):
-    queue, outbox = celery_worker
-    default_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
-    try:
-        with django_db_blocker.unblock(), schema_context("lille"):
-            message = Message.objects.create(
-                segment="all_incoming",
-                subject_en="Hello from the worker",
-                body_en="Hello {first_name}",
-                subject_fr="Bonjour du worker",
-                body_fr="Bonjour {first_name}",
-            )
-            # autocommit: the outbox rows are committed and the relay is kicked at once
-            services.send_message(message.pk, None)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                message.refresh_from_db()
-                if message.status == "sent":
-                    break
-                time.sleep(0.2)
-            assert (message.status, message.sent_count) == ("sent", 2)
-            rows = OutboxMessage.objects.filter(key__startswith=f"message:{message.pk}:")
-            assert set(rows.values_list("status", "attempts")) == {("sent", 1)}
-            assert rows.count() == 2
-    finally:
-        celery_app.conf.task_default_queue = default_queue
+    _queue, outbox = celery_worker
+    with django_db_blocker.unblock(), schema_context("lille"):
+        ProfileFactory(language="en", user__email="worker-en@example.org")
+        ProfileFactory(language="fr", user__email="worker-fr@example.org")
+        message = Message.objects.create(
+            segment="all_incoming",
+            subject_en="Hello from the worker",
+            body_en="Hello {first_name}",
+            subject_fr="Bonjour du worker",
+            body_fr="Bonjour {first_name}",
+        )
+        # autocommit: the outbox rows are committed and the relay is kicked at once
+        services.send_message(message.pk, None)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            message.refresh_from_db()
+            if message.status == "sent":
+                break
+            time.sleep(0.2)
+        assert (message.status, message.sent_count) == ("sent", 2)
+        rows = OutboxMessage.objects.filter(key__startswith=f"message:{message.pk}:")
+        assert set(rows.values_list("status", "attempts")) == {("sent", 1)}
+        assert rows.count() == 2
     assert mail.outbox == []  # nothing was sent by this process: the worker sent both
     emails = [path.read_text() for path in outbox.iterdir()]
     text = "\n".join(emails)

@@ -1,22 +1,15 @@
-"""Shared pieces of the outbox tests: a mail server the tests control, an outbox holding only
-what the test wrote, a broker that does not answer, committed data in lille that is removed
-afterwards, and log records kept while tasks are published."""
+"""Shared pieces of the outbox tests: a mail server the tests control, a broker that does not
+answer, and log records kept while tasks are published."""
 
 import logging
 import threading
 import time
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
-from django_tenants.utils import schema_context
 from kombu import pools
-from psycopg import sql
 
-HELD_UNTIL = datetime(9999, 1, 1, tzinfo=UTC)
 # Nothing listens on port 1: connecting is refused at once.
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
@@ -77,81 +70,6 @@ def mail_server(settings):
     settings.EMAIL_BACKEND = f"{backend.__module__}.{backend.__qualname__}"
     yield SERVER
     SERVER.reset()
-
-
-@pytest.fixture(autouse=True)
-def earlier_outbox_held(django_db_setup, django_db_blocker):
-    """Rows already pending in the sections' outboxes (the session's onboarding leaves each
-    coordinator's invitation there) wait until the test is over, committed, so that a relay
-    in the test, or a worker's, sends only what the test wrote. Put back afterwards."""
-    from core.outbox.models import OutboxMessage
-    from tenants.models import Section
-
-    held = {}
-    with django_db_blocker.unblock():
-        for schema in Section.objects.values_list("schema_name", flat=True):
-            with schema_context(schema):
-                pending = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)
-                held[schema] = dict(pending.values_list("pk", "next_attempt_at"))
-                pending.filter(pk__in=held[schema]).update(next_attempt_at=HELD_UNTIL)
-    yield
-    with django_db_blocker.unblock():
-        for schema, rows in held.items():
-            with schema_context(schema):
-                for pk, next_attempt_at in rows.items():
-                    OutboxMessage.objects.filter(
-                        pk=pk, status=OutboxMessage.Status.PENDING, next_attempt_at=HELD_UNTIL
-                    ).update(next_attempt_at=next_attempt_at)
-    connection.set_schema_to_public()
-
-
-def table_counts(schema: str) -> dict[str, int]:
-    """The number of rows of every table of the schema."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = %s AND table_type = 'BASE TABLE' ORDER BY table_name",
-            [schema],
-        )
-        counts = {}
-        for (table,) in cursor.fetchall():
-            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table)))
-            counts[table] = cursor.fetchone()[0]
-    return counts
-
-
-@pytest.fixture
-def committed_lille(django_db_setup, django_db_blocker):
-    """Lille, for a test that commits (outside any test transaction, in autocommit): the rows
-    it adds are deleted afterwards, and every table of lille and paris is checked to hold as
-    many rows as before, so that the test sections are left as they were."""
-    from core.accounts.models import User
-    from core.models import AuditEvent, Hobby, PlaceOfStudy, SectionSettings
-    from core.outbox.models import OutboxMessage
-    from matching.models import MatchingPolicy, MatchRun
-    from tenants.models import Section
-
-    # deleted in this order: a run before its students, students before the catalogue; the
-    # settings are singletons made when first read
-    models = [MatchRun, OutboxMessage, AuditEvent, Session, User, PlaceOfStudy, Hobby]
-    models += [MatchingPolicy, SectionSettings]
-    with django_db_blocker.unblock():
-        section = Section.objects.get(schema_name="lille")
-        counts = {schema: table_counts(schema) for schema in ("lille", "paris")}
-        with schema_context("lille"):
-            existing = {model: set(model.objects.values_list("pk", flat=True)) for model in models}
-            last_logins = dict(User.objects.values_list("pk", "last_login"))
-    connection.set_schema_to_public()
-    yield section
-    with django_db_blocker.unblock():
-        with schema_context("lille"):
-            for model in models:
-                model.objects.exclude(pk__in=existing[model]).delete()
-            for pk, last_login in last_logins.items():  # a login sets it
-                User.objects.filter(pk=pk).update(last_login=last_login)
-        after = {schema: table_counts(schema) for schema in ("lille", "paris")}
-    connection.set_schema_to_public()
-    assert after == counts
 
 
 @pytest.fixture

@@ -43,31 +43,26 @@ def test_the_commit_kicks_the_relay_once_in_the_sections_schema(
 def test_a_committed_registration_is_verified_by_email_through_a_real_worker(
     celery_worker, committed_lille, django_db_blocker
 ):
-    queue, outbox_dir = celery_worker
-    default_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
-    try:
-        with django_db_blocker.unblock():
-            assert not celery_app.conf.task_always_eager
-            with schema_context("lille"):
-                place, hobbies = make_catalogue()
-            # autocommit: the registration commits in the request, which kicks the relay
-            response = section_client(committed_lille).post(
-                "/register/incoming/", registration_data("incoming", place, hobbies)
-            )
-            assert response.status_code == 302
-            connection.set_schema_to_public()
-            email = wait_for_email(outbox_dir)
-            with schema_context("lille"):
-                user = User.objects.get(email="ana@example.org")
-                row = OutboxMessage.objects.get(key=f"verify-email:{user.pk}")
-                deadline = time.monotonic() + 30
-                while row.status == "pending" and time.monotonic() < deadline:
-                    time.sleep(0.2)
-                    row.refresh_from_db()
-    finally:
-        celery_app.conf.task_default_queue = default_queue
+    _queue, outbox_dir = celery_worker
+    with django_db_blocker.unblock():
+        assert not celery_app.conf.task_always_eager
+        with schema_context("lille"):
+            place, hobbies = make_catalogue()
+        # autocommit: the registration commits in the request, which kicks the relay
+        response = section_client(committed_lille).post(
+            "/register/incoming/", registration_data("incoming", place, hobbies)
+        )
+        assert response.status_code == 302
         connection.set_schema_to_public()
+        email = wait_for_email(outbox_dir)
+        with schema_context("lille"):
+            user = User.objects.get(email="ana@example.org")
+            row = OutboxMessage.objects.get(key=f"verify-email:{user.pk}")
+            deadline = time.monotonic() + 30
+            while row.status == "pending" and time.monotonic() < deadline:
+                time.sleep(0.2)
+                row.refresh_from_db()
+    connection.set_schema_to_public()
     assert (row.status, row.attempts) == ("sent", 1)
     assert mail.outbox == []  # the worker sent it, not this process
     assert email.count("Subject: ") == 1
