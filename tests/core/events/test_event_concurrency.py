@@ -14,28 +14,23 @@ from django.db import connection
 from django.db.models import Count
 from django_tenants.utils import schema_context
 
-from core.accounts.models import User
 from core.events import services
-from core.events.models import Event, EventRegistration, Message, MessageDelivery
-from core.models import AuditEvent, PlaceOfStudy
+from core.events.models import EventRegistration, Message, MessageDelivery
 from core.outbox import services as outbox
 from core.outbox.models import OutboxMessage
 from factories import ProfileFactory
+from relays import relays_at_once
 
 
 @pytest.fixture
-def committed_event(django_db_setup, django_db_blocker, make_event):
-    """An event and students the threads' own connections can see; removed afterwards."""
+def committed_event(committed_lille, django_db_blocker, make_event):
+    """An event and students the threads' own connections can see; removed afterwards by
+    `committed_lille`."""
     with django_db_blocker.unblock(), schema_context("lille"):
-        places_before = set(PlaceOfStudy.objects.values_list("pk", flat=True))
         event = make_event(capacity=3)
         students = [ProfileFactory() for _ in range(12)]
-    yield event, students
-    with django_db_blocker.unblock(), schema_context("lille"):
-        Event.objects.filter(pk=event.pk).delete()
-        User.objects.filter(pk__in=[s.user_id for s in students]).delete()
-        PlaceOfStudy.objects.exclude(pk__in=places_before).delete()
     connection.set_schema_to_public()
+    return event, students
 
 
 def test_concurrent_registrations_never_overbook(committed_event, django_db_blocker):
@@ -98,10 +93,9 @@ class SlowRelay(EmailBackend):
 
 
 @pytest.fixture
-def committed_message(django_db_setup, django_db_blocker):
-    """A message queued to 15 students, committed; removed afterwards."""
+def committed_message(committed_lille, django_db_blocker):
+    """A message queued to 15 students, committed; removed afterwards by `committed_lille`."""
     with django_db_blocker.unblock(), schema_context("lille"):
-        places_before = set(PlaceOfStudy.objects.values_list("pk", flat=True))
         students = [ProfileFactory() for _ in range(15)]
         message = Message.objects.create(
             segment="all_incoming", subject_en="Hello", body_en="Hello {first_name}"
@@ -110,14 +104,8 @@ def committed_message(django_db_setup, django_db_blocker):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(outbox, "kick_after_commit", lambda: None)
             services.send_message(message.pk, None)
-    yield message, students
-    with django_db_blocker.unblock(), schema_context("lille"):
-        OutboxMessage.objects.filter(key__startswith=f"message:{message.pk}:").delete()
-        Message.objects.filter(pk=message.pk).delete()
-        AuditEvent.objects.filter(action="message_sent", details__message=message.pk).delete()
-        User.objects.filter(pk__in=[s.user_id for s in students]).delete()
-        PlaceOfStudy.objects.exclude(pk__in=places_before).delete()
     connection.set_schema_to_public()
+    return message, students
 
 
 def test_two_relays_sending_one_message_send_each_email_once(
@@ -126,26 +114,8 @@ def test_two_relays_sending_one_message_send_each_email_once(
     message, students = committed_message
     assert mail.outbox == []
     settings.EMAIL_BACKEND = f"{__name__}.SlowRelay"
-    start = threading.Barrier(2)
-    errors, reports = [], []
-
-    def relay():
-        try:
-            with schema_context("lille"):
-                start.wait()
-                reports.append(outbox.relay())
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
     with django_db_blocker.unblock():
-        threads = [threading.Thread(target=relay) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        reports = relays_at_once(2)
         with schema_context("lille"):
             message = Message.objects.get(pk=message.pk)
             statuses = set(

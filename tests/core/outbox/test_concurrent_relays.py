@@ -19,6 +19,7 @@ from core.outbox import services as outbox
 from core.outbox.models import OutboxMessage, OutboxMessageQuerySet
 from core.outbox.services import Relayed
 from factories import ProfileFactory
+from relays import relays_at_once
 
 STUDENTS = 12
 
@@ -46,26 +47,8 @@ def test_two_relays_at_once_send_each_email_exactly_once(
 ):
     emails, keys = committed_rows
     mail_server.delay = 0.05  # a slow mail server: the two relays overlap
-    start = threading.Barrier(2)
-    errors, reports = [], []
-
-    def relay():
-        try:
-            with schema_context("lille"):
-                start.wait(timeout=10)
-                reports.append(outbox.relay())
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
     with django_db_blocker.unblock():
-        threads = [threading.Thread(target=relay) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert errors == []
+        reports = relays_at_once(2)
         with schema_context("lille"):
             rows = set(
                 OutboxMessage.objects.filter(key__in=keys)
