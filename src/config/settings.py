@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),
         "args": ("core.outbox.tasks.relay",),
     },
+    "purge-finished-outbox-rows": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(hour=2, minute=53),
+        "args": ("core.outbox.tasks.purge_finished",),
+    },
     "release-stale-match-runs": {
         "task": "tenants.tasks.run_in_every_section",
         "schedule": crontab(minute="*/10"),

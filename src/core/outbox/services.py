@@ -12,6 +12,7 @@ kick missed (the broker was down at commit), so nothing written is lost.
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from smtplib import SMTPRecipientsRefused, SMTPResponseException
 
 from django.core.mail import get_connection
@@ -25,6 +26,9 @@ from core.outbox.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 RELAY_TASK = "core.outbox.tasks.relay"
+# Finished rows (ids only) are kept a year and a bit: long enough to answer "was it sent?"
+# for a whole stay, short enough for the table not to grow for ever.
+KEEP_FINISHED = timedelta(days=400)
 BATCH = 200
 # The mail server refused the address itself: trying again cannot help.
 PERMANENT_ERRORS = (SMTPRecipientsRefused,)
@@ -217,3 +221,14 @@ def retry_failed(pk: int) -> bool:
             retried(**row.args)
         kick_after_commit()
     return True
+
+
+def purge_finished(now=None) -> int:
+    """Forget the rows sent, skipped or failed more than KEEP_FINISHED ago; pending ones stay."""
+    cutoff = (now or timezone.now()) - KEEP_FINISHED
+    deleted, _by_model = (
+        OutboxMessage.objects.exclude(status=OutboxMessage.Status.PENDING)
+        .filter(finished_at__lt=cutoff)
+        .delete()
+    )
+    return deleted
