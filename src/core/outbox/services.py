@@ -18,6 +18,7 @@ from smtplib import SMTPRecipientsRefused, SMTPResponseException
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from config.celery import MAX_ATTEMPTS, publish, retry_delay
 from core.outbox import emails
@@ -74,7 +75,7 @@ def kick_after_commit() -> None:
     def kick() -> None:
         kick.ran = True
         try:
-            with _in_schema(schema):
+            with schema_context(schema):
                 publish(RELAY_TASK)
         except Exception as error:  # the broker is down: the beat sweep relays it later
             logger.warning(
@@ -84,12 +85,6 @@ def kick_after_commit() -> None:
     kick.outbox_schema = schema
     kick.ran = False
     transaction.on_commit(kick)
-
-
-def _in_schema(schema: str):
-    from django_tenants.utils import schema_context
-
-    return schema_context(schema)
 
 
 @dataclass
