@@ -40,6 +40,13 @@ def _checkin_of(side: str):
     return CheckIn.objects.filter(pair=OuterRef("pk"), profile=OuterRef(side))
 
 
+def checkin_of(claim) -> CheckIn | None:
+    """The check-in a link's claim answers, if it was sent and the answer is one of ours."""
+    if claim is None or claim.answer not in CheckIn.Answer.values:
+        return None
+    return CheckIn.objects.filter(pair_id=claim.pair_id, profile_id=claim.profile_id).first()
+
+
 def checkins_due(now: dt.datetime | None = None) -> QuerySet[Pair]:
     """Active pairs confirmed the section's delay ago whose students were not all asked yet.
 

@@ -23,11 +23,16 @@ def _invalid_link(request: HttpRequest) -> HttpResponse:
 
 
 def checkin(request: HttpRequest, token: str) -> HttpResponse:
-    """One click from the email records the answer; the page lets the student change it."""
+    """The link from the email opens a page that asks to confirm the answer; only that POST
+    records it (a mail scanner that fetches the link, or a HEAD, changes nothing). The page
+    after it lets the student change the answer."""
     claim = read_checkin_token(token)
-    answered = services.record_checkin_answer(claim) if claim else None
-    if answered is None:
+    if selectors.checkin_of(claim) is None:
         return _invalid_link(request)
+    if request.method != "POST":
+        label = CheckIn.Answer(claim.answer).label
+        return render(request, "matching/followup/checkin_confirm.html", {"answer": label})
+    answered = services.record_checkin_answer(claim)
     others = [
         (answer.label, checkin_token(claim.pair_id, claim.profile_id, answer.value))
         for answer in CheckIn.Answer

@@ -64,15 +64,33 @@ def answers(lille, in_section) -> dict:
 
 
 # --- check-ins -------------------------------------------------------------------------------
-def test_the_emailed_link_answers_without_logging_in(asked, anonymous, lille, in_section):
+def test_the_emailed_link_opens_a_page_whose_button_answers(asked, anonymous, lille, in_section):
     first, _second = asked
-    page = anonymous.get(checkin_url(lille, in_section, first, first.incoming, "met"))
+    url = checkin_url(lille, in_section, first, first.incoming, "met")
+    page = anonymous.get(url)
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Thank you for your answer" in text and "We have met" in text
+    assert "We have met" in text and 'method="post"' in text and "Send this answer" in text
+    assert answers(lille, in_section)[first.pk, first.incoming_id] == ""
+    thanks = anonymous.post(url)
+    assert thanks.status_code == 200
+    assert "Thank you for your answer" in thanks.content.decode()
     assert answers(lille, in_section)[first.pk, first.incoming_id] == "met"
     with in_section(lille):
         assert CheckIn.objects.get(pair=first, profile=first.incoming).answered_at is not None
+
+
+def test_fetching_the_link_records_nothing(asked, anonymous, lille, in_section):
+    """A mail scanner opens or HEADs every link of an email: "I need a new buddy" must not be
+    recorded for a student who never clicked it."""
+    first, _second = asked
+    url = checkin_url(lille, in_section, first, first.incoming, "new_buddy")
+    assert anonymous.head(url).status_code == 200
+    assert anonymous.get(url).status_code == 200
+    assert anonymous.options(url).status_code == 200
+    assert not any(answers(lille, in_section).values())
+    with in_section(lille):
+        assert not selectors.pairs_needing_attention().exists()
 
 
 def test_links_in_the_email_work(make_pair, sent, anonymous, lille, in_section):
@@ -85,38 +103,38 @@ def test_links_in_the_email_work(make_pair, sent, anonymous, lille, in_section):
         for line in to_buddy.body.splitlines()
         if line.startswith("Pas encore")
     )
-    assert anonymous.get(link.removeprefix(lille.portal_url)).status_code == 200
+    assert anonymous.post(link.removeprefix(lille.portal_url)).status_code == 200
     assert answers(lille, in_section)[pair.pk, pair.buddy_id] == "not_yet"
 
 
 def test_answering_twice_keeps_or_changes_the_answer(asked, anonymous, lille, in_section):
     first, _second = asked
     url = checkin_url(lille, in_section, first, first.buddy, "not_yet")
-    assert anonymous.get(url).status_code == 200
+    assert anonymous.post(url).status_code == 200
     with in_section(lille):
         answered_at = CheckIn.objects.get(pair=first, profile=first.buddy).answered_at
-    again = anonymous.get(url)
+    again = anonymous.post(url)
     assert again.status_code == 200 and "Thank you" in again.content.decode()
     with in_section(lille):
         kept = CheckIn.objects.get(pair=first, profile=first.buddy)
     assert (kept.answer, kept.answered_at) == ("not_yet", answered_at)
     # the thank-you page offers the two other answers
     assert again.content.decode().count('href="/checkin/') == 2
-    anonymous.get(checkin_url(lille, in_section, first, first.buddy, "met"))
+    anonymous.post(checkin_url(lille, in_section, first, first.buddy, "met"))
     assert answers(lille, in_section)[first.pk, first.buddy_id] == "met"
 
 
 def test_a_link_cannot_be_replayed_for_another_pair_or_student(asked, anonymous, lille, in_section):
     first, second = asked
     url = checkin_url(lille, in_section, first, first.incoming, "new_buddy")
-    anonymous.get(url)
+    anonymous.post(url)
     recorded = answers(lille, in_section)
     assert recorded[first.pk, first.incoming_id] == "new_buddy"
     assert [answer for key, answer in recorded.items() if answer] == ["new_buddy"]
     # a token is its own pair and student: a signed token for a student of another pair,
     # or a pair the student is not in, finds no check-in
     for pair, profile in ((second, first.incoming), (first, second.buddy)):
-        response = anonymous.get(checkin_url(lille, in_section, pair, profile, "met"))
+        response = anonymous.post(checkin_url(lille, in_section, pair, profile, "met"))
         assert response.status_code == 404
         assert "This link does not work" in response.content.decode()
     assert answers(lille, in_section) == recorded
@@ -150,11 +168,11 @@ def test_forged_and_foreign_links_do_nothing(asked, anonymous, lille, paris, in_
             first.pk, first.incoming_id, "met"
         )
     for token in forged:
-        response = anonymous.get(f"/checkin/{token}/")
-        assert response.status_code == 404, token
+        assert anonymous.get(f"/checkin/{token}/").status_code == 404, token
+        assert anonymous.post(f"/checkin/{token}/").status_code == 404, token
     assert not any(answers(lille, in_section).values())
     on_paris = Client(HTTP_HOST=paris.host)
-    assert on_paris.get(f"/checkin/{genuine}/").status_code == 404
+    assert on_paris.post(f"/checkin/{genuine}/").status_code == 404
 
 
 def test_old_links_expire(asked, anonymous, lille, in_section):
@@ -162,7 +180,7 @@ def test_old_links_expire(asked, anonymous, lille, in_section):
     long_ago = time.time() - (tokens.MAX_AGE + timedelta(days=1)).total_seconds()
     with mock.patch("django.core.signing.time.time", return_value=long_ago):
         url = checkin_url(lille, in_section, first, first.incoming, "met")
-    assert anonymous.get(url).status_code == 404
+    assert anonymous.post(url).status_code == 404
     assert not any(answers(lille, in_section).values())
 
 
@@ -172,8 +190,8 @@ def test_needing_a_new_buddy_puts_the_pair_on_the_attention_list(
     first, second = asked
     with in_section(lille):
         assert not selectors.pairs_needing_attention().exists()
-    anonymous.get(checkin_url(lille, in_section, second, second.buddy, "new_buddy"))
-    anonymous.get(checkin_url(lille, in_section, first, first.incoming, "not_yet"))
+    anonymous.post(checkin_url(lille, in_section, second, second.buddy, "new_buddy"))
+    anonymous.post(checkin_url(lille, in_section, first, first.incoming, "not_yet"))
     with in_section(lille):
         assert list(selectors.pairs_needing_attention()) == [second]
         event = AuditEvent.objects.get(action=services.NEW_BUDDY_ASKED)
