@@ -111,6 +111,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address behind TRUSTED_PROXIES reverse proxies (config.client): 0 when the web
+# server is reached directly, 1 behind one nginx or ingress, 2 behind a CDN and an ingress...
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.client.client_address"
 AXES_USERNAME_FORM_FIELD = "username"  # the login form's field, which holds the email
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
