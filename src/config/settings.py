@@ -193,6 +193,9 @@ CACHES = {
         "LOCATION": REDIS_URL,
         # Every key carries the schema, so sections never share an entry.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
+        # A Redis that does not answer costs at most this per try (redis-py's connection
+        # options); then the pages do without it for a while (config.health.cache_call).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if REDIS_URL else {},
     }
 }
 CELERY_BROKER_URL = REDIS_URL or "memory://"

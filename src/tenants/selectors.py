@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from config.health import cache_call
 from tenants.models import Domain, Section
 
 HOST_CACHE_SECONDS = 300
@@ -22,19 +23,22 @@ def section_for_host(hostname: str) -> Section | None:
     """The section served at `hostname` (active or not), cached; None when there is none.
 
     Looked up on every request, so cached; saving a section or domain clears its entries.
+    While the cache is down (config.health.cache_call), read from the database every time.
     """
     with schema_context(get_public_schema_name()):
-        cached = cache.get(_host_key(hostname))
+        key = _host_key(hostname)
+        cached = cache_call(lambda: cache.get(key), lambda: None)
         if cached == _UNKNOWN:
             return None
         if cached is not None:
             return cached
         domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-        if domain is None:
-            cache.set(_host_key(hostname), _UNKNOWN, UNKNOWN_HOST_CACHE_SECONDS)
-            return None
-        cache.set(_host_key(hostname), domain.tenant, HOST_CACHE_SECONDS)
-        return domain.tenant
+        section = None if domain is None else domain.tenant
+        if section is None:
+            cache_call(lambda: cache.set(key, _UNKNOWN, UNKNOWN_HOST_CACHE_SECONDS), lambda: None)
+        else:
+            cache_call(lambda: cache.set(key, section, HOST_CACHE_SECONDS), lambda: None)
+        return section
 
 
 def current_section() -> Section:
@@ -45,11 +49,16 @@ def current_section() -> Section:
 
 
 def forget_hosts(hostnames: list[str]) -> None:
-    """Drop cached host lookups once the change that made them stale is committed."""
+    """Drop cached host lookups once the change that made them stale is committed.
+
+    While the cache is down the entries stay: Redis may come back with them, stale for at most
+    HOST_CACHE_SECONDS.
+    """
+    keys = [_host_key(hostname) for hostname in hostnames]
 
     def forget() -> None:
         with schema_context(get_public_schema_name()):
-            cache.delete_many([_host_key(hostname) for hostname in hostnames])
+            cache_call(lambda: cache.delete_many(keys), lambda: None)
 
     transaction.on_commit(forget)
 

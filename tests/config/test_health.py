@@ -14,13 +14,24 @@ def test_probes_answer_on_every_host(host):
     assert ready.json()["checks"]["database"] is True
 
 
-def test_readiness_fails_when_redis_is_configured_but_unreachable(settings):
+def test_readiness_reports_redis_down_as_degraded_and_stays_in_service(settings):
+    """The pods still serve every page without Redis (config.health): ready, degraded."""
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = Client(HTTP_HOST="localhost").get("/readyz")
-    assert response.status_code == 503
+    assert response.status_code == 200
     assert response.json() == {
-        "status": "unavailable",
+        "status": "degraded",
+        "degraded": True,
         "checks": {"database": True, "redis": False},
+    }
+
+
+def test_readiness_with_everything_up_is_not_degraded(settings):
+    settings.REDIS_URL = ""  # the in-process cache and broker: nothing to be down
+    assert Client(HTTP_HOST="localhost").get("/readyz").json() == {
+        "status": "ok",
+        "degraded": False,
+        "checks": {"database": True},
     }
 
 
@@ -28,4 +39,6 @@ def test_readiness_fails_when_the_database_is_unreachable(monkeypatch):
     from config import health
 
     monkeypatch.setattr(health, "database_is_reachable", lambda: False)
-    assert Client(HTTP_HOST="localhost").get("/readyz").status_code == 503
+    response = Client(HTTP_HOST="localhost").get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
