@@ -4,6 +4,8 @@
   the programme; receivers (matching ends the student's pairs) run in that transaction.
 - account panels: what the student's account page shows besides the profile.
 - personal-data sections: what the GDPR download holds besides the account and profile.
+- outbox references: which outbox arguments point at a student (`{"delivery": 12}` is one of
+  theirs when delivery 12 is theirs), so that the download lists the emails sent to them.
 
 Message segments (`core.events.segments.register`), audit labels (`core.audit.register`) and
 menus (`core.navigation.register`) are registries of the same shape. Apps register from their
@@ -46,8 +48,17 @@ class PersonalDataSection:
     read: Callable  # (profile) -> JSON-serialisable data
 
 
+@dataclass(frozen=True)
+class OutboxReference:
+    """An argument of outbox emails (`arg`) and the values of it that are the student's."""
+
+    arg: str
+    values: Callable  # (profile) -> list of ids
+
+
 _PANELS: list[AccountPanel] = []
 _PERSONAL_DATA: dict[str, PersonalDataSection] = {}
+_OUTBOX_REFERENCES: dict[str, OutboxReference] = {}
 
 
 def register_account_panel(panel: AccountPanel) -> None:
@@ -66,3 +77,12 @@ def register_personal_data(*sections: PersonalDataSection) -> None:
 
 def personal_data_sections() -> list[PersonalDataSection]:
     return list(_PERSONAL_DATA.values())
+
+
+def register_outbox_reference(*references: OutboxReference) -> None:
+    for reference in references:
+        _OUTBOX_REFERENCES[reference.arg] = reference
+
+
+def outbox_references() -> list[OutboxReference]:
+    return list(_OUTBOX_REFERENCES.values())

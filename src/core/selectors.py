@@ -1,11 +1,14 @@
 """Reads of a section's students: what the account page shows, and their personal data."""
 
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from core import hooks
 from core.accounts.models import User
-from core.models import AuditEvent, Profile
+from core.models import AuditEvent, CoordinatorNote, Profile
+from core.outbox import emails as outbox_emails
+from core.outbox.models import OutboxMessage
 
 
 def account_panels(request, profile: Profile) -> list[SafeString]:
@@ -60,6 +63,12 @@ def personal_data(user: User) -> dict:
         "privacy_notice_accepted_at": profile.consented_at.isoformat(),
         "registered_at": profile.created_at.isoformat(),
     }
+    # What the coordinators wrote about the student; who wrote it is the coordinator's own.
+    data["coordinator_notes"] = [
+        {"written_at": note.created_at.isoformat(), "text": note.text}
+        for note in CoordinatorNote.objects.filter(profile=profile).order_by("created_at", "pk")
+    ]
+    data["emails"] = emails_to(profile)
     for section in hooks.personal_data_sections():
         data[section.key] = section.read(profile)
     data["exports"] = [
@@ -67,6 +76,34 @@ def personal_data(user: User) -> dict:
         for event in AuditEvent.objects.filter(actor=user, action=AuditEvent.Action.DATA_EXPORTED)
     ]
     return data
+
+
+def emails_to(profile: Profile) -> list[dict]:
+    """The outbox's emails addressed to the student: which ones, when, and what became of them.
+
+    Rows hold ids only (`{"user": 3}`, `{"pair": 8, "profile": 5}`, `{"delivery": 12}`); each
+    app says which of its ids are the student's (core.hooks.register_outbox_reference)."""
+    references = {"user": [profile.user_id], "profile": [profile.pk]}
+    for reference in hooks.outbox_references():
+        references.setdefault(reference.arg, []).extend(reference.values(profile))
+    mine = Q()
+    for arg, values in references.items():
+        if values:
+            mine |= Q(**{f"args__{arg}__in": list(values)})
+    if not mine:
+        return []
+    rows = OutboxMessage.objects.filter(mine, kind=OutboxMessage.Kind.EMAIL).order_by(
+        "created_at", "pk"
+    )
+    return [
+        {
+            "email": outbox_emails.label(row.name),
+            "written_at": row.created_at.isoformat(),
+            "status": row.status,
+            "finished_at": iso(row.finished_at),
+        }
+        for row in rows
+    ]
 
 
 def iso(value) -> str | None:

@@ -1,16 +1,18 @@
 """How matching plugs into core's hooks: menus, the student's account panel, personal data,
 message segments, audit words, and what happens to pairs when a student leaves."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import audit, hooks
 from core.events import segments
+from core.hooks import LeftBecause
 from core.models import Profile
 from core.navigation import COORDINATOR, NavItem, register
 from core.selectors import iso
 from matching import actions, emails  # noqa: F401 - emails registers the outbox's kinds
 from matching.followup.models import CheckIn, SurveyResponse
-from matching.models import Pair
+from matching.models import MatchRun, Pair, Proposal
 from matching.pairs import end_pairs_of_leaving_student
 from matching.status import programme_status
 from matching.waiting import available_buddies, waiting_incoming
@@ -45,6 +47,26 @@ def _surveys_data(profile: Profile) -> list[dict]:
     ]
 
 
+def _proposals_data(profile: Profile) -> list[dict]:
+    """The runs' suggestions for the student: when, the score and what became of them; the
+    other student of each proposal is theirs, not this student's, and is left out."""
+    side = "incoming" if profile.is_incoming else "buddy"
+    proposals = (
+        Proposal.objects.filter(**{side: profile})
+        .select_related("run")
+        .order_by("run__created_at", "pk")
+    )
+    return [
+        {
+            "run_at": proposal.run.created_at.isoformat(),
+            "score": proposal.score,
+            "status": proposal.status,
+            "decided_at": iso(proposal.decided_at),
+        }
+        for proposal in proposals
+    ]
+
+
 def _unmatched_incoming():
     return segments.reachable().filter(pk__in=waiting_incoming().values("pk"))
 
@@ -56,6 +78,47 @@ def _unmatched_buddies():
 
 def _student_left(sender, profile: Profile, reason: str, actor=None, **kwargs) -> None:
     end_pairs_of_leaving_student(profile, reason, actor)
+    if reason in (LeftBecause.ACCOUNT_DELETED, LeftBecause.STAY_ENDED):
+        forget_in_runs(profile.pk)
+
+
+def forget_in_runs(profile_id: int) -> int:
+    """A student is being erased: the runs' snapshots (and `only_for`) keep no id of theirs.
+
+    The snapshot holds ids as the engine's strings ("incoming": ["5"], "buddies": {"5": 2},
+    "pinned": [["5", "9"]]); ints are matched too, for snapshots written otherwise. The
+    snapshot counts the ids it forgot in "erased_students", so that its numbers still add up.
+    """
+    forms = (str(profile_id), profile_id)
+    holds = Q(only_for__contains=[profile_id])
+    for form in forms:
+        holds |= (
+            Q(snapshot__incoming__contains=[form])
+            | Q(snapshot__buddies__has_key=str(form))
+            | Q(snapshot__pinned__contains=[[form]])
+        )
+    gone, changed = str(profile_id), 0
+    for run in MatchRun.objects.filter(holds).select_for_update():
+        snapshot, forgot = dict(run.snapshot), 0
+        if "incoming" in snapshot:
+            kept = [i for i in snapshot["incoming"] if str(i) != gone]
+            forgot += len(snapshot["incoming"]) - len(kept)
+            snapshot["incoming"] = kept
+        if "buddies" in snapshot:
+            kept = {b: n for b, n in snapshot["buddies"].items() if str(b) != gone}
+            forgot += len(snapshot["buddies"]) - len(kept)
+            snapshot["buddies"] = kept
+        if "pinned" in snapshot:
+            snapshot["pinned"] = [
+                pin for pin in snapshot["pinned"] if gone not in {str(side) for side in pin}
+            ]
+        if forgot:
+            snapshot["erased_students"] = snapshot.get("erased_students", 0) + forgot
+        run.snapshot = snapshot
+        run.only_for = [i for i in run.only_for if str(i) != gone]
+        run.save(update_fields=["snapshot", "only_for"])
+        changed += 1
+    return changed
 
 
 def plug_into_core() -> None:
@@ -68,6 +131,7 @@ def plug_into_core() -> None:
         hooks.PersonalDataSection("pairs", _pairs_data),
         hooks.PersonalDataSection("check_ins", _check_ins_data),
         hooks.PersonalDataSection("surveys", _surveys_data),
+        hooks.PersonalDataSection("proposals", _proposals_data),
     )
     segments.register(
         segments.Segment(

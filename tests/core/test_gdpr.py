@@ -6,8 +6,12 @@ from django.utils import timezone
 
 from clients import section_client
 from core.accounts.models import User
-from core.models import AuditEvent, Profile, SectionSettings
-from factories import ProfileFactory
+from core.events.services import send_message
+from core.models import AuditEvent, CoordinatorNote, Profile, SectionSettings
+from core.outbox.models import OutboxMessage
+from core.outbox.services import send_email
+from factories import MessageFactory, ProfileFactory, ProposalFactory, UserFactory
+from matching.emails import WAITING_LIST_EMAIL
 from matching.followup.models import CheckIn, SurveyResponse
 from matching.models import Pair
 from tenants.tasks import run_in_every_section
@@ -109,3 +113,74 @@ def test_profiles_are_erased_months_after_the_stay_as_each_section_decides(
         assert AuditEvent.objects.filter(action="profile_anonymised").count() == 2
     with in_section(paris):
         assert not Profile.objects.filter(pk=also_gone.pk).exists()
+
+
+def test_the_download_holds_notes_messages_emails_and_proposals_about_me_only(
+    lille, in_section, coordinator_user, django_capture_on_commit_callbacks
+):
+    with in_section(lille):
+        ana = ProfileFactory(
+            language="fr",
+            user__email="ana@example.org",
+            user__first_name="Ana",
+            user__last_name="Garcia",
+        )
+        bea = ProfileFactory(
+            user__email="bea@example.org", user__first_name="Beatriz", user__last_name="Ortiz"
+        )
+        lucas = ProfileFactory(
+            buddy=True,
+            user__email="lucas@example.org",
+            user__first_name="Lucas",
+            user__last_name="Martin",
+        )
+        author = UserFactory(
+            email="coralie@example.org", first_name="Coralie", last_name="Dufresne"
+        )
+        CoordinatorNote.objects.create(profile=ana, author=author, text="Asked about housing")
+        CoordinatorNote.objects.create(profile=bea, author=author, text="Private about Beatriz")
+        message = MessageFactory(subject_en="Welcome drinks", subject_fr="Pot d'accueil")
+        with django_capture_on_commit_callbacks(execute=True):
+            send_message(message.pk, coordinator_user)
+            send_email(f"waiting-list:{ana.pk}", WAITING_LIST_EMAIL, profile=ana.pk)
+            send_email(f"waiting-list:{bea.pk}", WAITING_LIST_EMAIL, profile=bea.pk)
+        proposal = ProposalFactory(incoming=ana, buddy=lucas, score=73)
+        ProposalFactory(incoming=bea, buddy=lucas, score=55, run=proposal.run)
+        emails_to_bea = OutboxMessage.objects.filter(args__profile=bea.pk).count()
+        assert emails_to_bea == 1
+
+    client = section_client(lille, ana.user)
+    response = client.get("/account/export/")
+    data = json.loads(response.content)
+    # the keys that were there stay
+    for key in ("account", "profile", "pairs", "check_ins", "surveys", "events", "exports"):
+        assert key in data
+    assert [note["text"] for note in data["coordinator_notes"]] == ["Asked about housing"]
+    assert set(data["coordinator_notes"][0]) == {"written_at", "text"}  # not who wrote it
+    assert data["messages"] == [
+        {
+            "subject": "Pot d'accueil",
+            "language": "fr",
+            "sent_at": data["messages"][0]["sent_at"],
+            "status": "sent",
+        }
+    ]
+    assert data["messages"][0]["sent_at"]
+    assert sorted(email["email"] for email in data["emails"]) == [
+        "Message to students",
+        "On the waiting list",
+    ]
+    assert all(email["status"] == "sent" and email["finished_at"] for email in data["emails"])
+    assert data["proposals"] == [
+        {
+            "run_at": proposal.run.created_at.isoformat(),
+            "score": 73,
+            "status": "proposed",
+            "decided_at": None,
+        }
+    ]
+    text = response.content.decode()
+    for other in ("Beatriz", "Ortiz", "bea@example.org", "Lucas", "Martin", "lucas@example.org"):
+        assert other not in text
+    for coordinator in ("Coralie", "Dufresne", "coralie@example.org", coordinator_user.email):
+        assert coordinator not in text

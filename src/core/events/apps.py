@@ -29,6 +29,11 @@ class EventsConfig(AppConfig):
             hooks.PersonalDataSection(
                 "unsubscribed_from_messages_at", selectors.personal_data_unsubscribed
             ),
+            hooks.PersonalDataSection("messages", selectors.personal_data_messages),
+        )
+        hooks.register_outbox_reference(
+            hooks.OutboxReference("delivery", selectors.delivery_ids),
+            hooks.OutboxReference("registration", selectors.registration_ids),
         )
         audit.register(
             {

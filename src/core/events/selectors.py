@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.events import segments
+from core.events.mail import fill, language_for
 from core.events.models import (
     Audience,
     Event,
@@ -15,6 +16,7 @@ from core.events.models import (
     MessagePreference,
 )
 from core.models import Profile
+from tenants.selectors import current_section
 
 REGISTERED = EventRegistration.Status.REGISTERED
 WAITING = EventRegistration.Status.WAITING
@@ -172,3 +174,34 @@ def personal_data_unsubscribed(profile: Profile) -> str | None:
         if preference and preference.unsubscribed_at
         else None
     )
+
+
+def personal_data_messages(profile: Profile) -> list[dict]:
+    """The coordinators' messages to the student: the subject they got, when, what became of it."""
+    deliveries = (
+        MessageDelivery.objects.filter(profile=profile).select_related("message").order_by("pk")
+    )
+    section = current_section()
+    result = []
+    for delivery in deliveries:
+        message = delivery.message
+        language = language_for(message, profile, section)
+        result.append(
+            {
+                "subject": fill(getattr(message, f"subject_{language}", ""), profile, section),
+                "language": language,
+                "sent_at": delivery.sent_at.isoformat() if delivery.sent_at else None,
+                "status": delivery.status,
+            }
+        )
+    return result
+
+
+def delivery_ids(profile: Profile) -> list[int]:
+    """The student's deliveries: outbox rows `{"delivery": id}` are emails to them."""
+    return list(MessageDelivery.objects.filter(profile=profile).values_list("pk", flat=True))
+
+
+def registration_ids(profile: Profile) -> list[int]:
+    """The student's event registrations: outbox rows `{"registration": id}` are theirs."""
+    return list(EventRegistration.objects.filter(profile=profile).values_list("pk", flat=True))
