@@ -230,6 +230,17 @@ def test_a_hanging_redis_costs_one_timeout_per_window(redis_hangs, lille, breake
     assert len(breaker_log()) == 2
 
 
+@pytest.mark.django_db
+def test_readiness_answers_within_a_second_when_redis_hangs(redis_hangs, settings):
+    server, _cache = redis_hangs
+    settings.REDIS_URL = server.url
+    start = time.monotonic()
+    response = Client(HTTP_HOST="localhost").get("/readyz")
+    assert time.monotonic() - start < 1  # Kubernetes' default probe timeout
+    assert (response.status_code, response.json()["status"]) == (200, "degraded")
+    assert server.connections  # it did reach the socket, and gave up waiting
+
+
 def real_redis_url() -> str:
     url = os.environ.get("REDIS_URL", "")
     if not url:
