@@ -21,6 +21,7 @@ from coordinator.forms import (
 from core import audit
 from core import services as core_services
 from core.accounts.models import User
+from core.ids import parse_id
 from core.models import AuditEvent, Hobby, PlaceOfStudy, Profile, SectionSettings
 from core.outbox.emails import label as email_label
 from core.outbox.selectors import failed_messages
@@ -155,7 +156,7 @@ def section_settings(request: HttpRequest) -> HttpResponse:
 def catalogue(request: HttpRequest, kind: str) -> HttpResponse:
     model = CATALOGUES[kind]
     if "switch_off" in request.POST:
-        entry = get_object_or_404(model, pk=request.POST.get("switch_off"))
+        entry = get_object_or_404(model, pk=parse_id(request.POST["switch_off"]))
         services.switch_off_catalogue_entry(request.user, entry)
         return redirect("coordinator:settings")
     form = CatalogueEntryForm(request.POST)

@@ -124,6 +124,10 @@ class ProfileForm(forms.ModelForm):
 
 
 class RegistrationForm(ProfileForm):
+    EMAIL_TAKEN = _(
+        "An account with this email already exists here. Log in, or reset your password."
+    )
+
     email = forms.EmailField(label=_("Email"), max_length=254)
     password = forms.CharField(
         label=_("Password"),
@@ -141,9 +145,7 @@ class RegistrationForm(ProfileForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                _("An account with this email already exists here. Log in, or reset your password.")
-            )
+            raise ValidationError(self.EMAIL_TAKEN)
         return email
 
     def clean(self) -> dict:

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import audit
@@ -21,6 +21,10 @@ from core.models import AuditEvent, Hobby, Profile, ProfileLanguage, SectionSett
 from core.names import plain_name
 from core.outbox.services import send_email
 from core.verification import user_for
+
+
+class EmailTaken(Exception):
+    """Another registration with this email committed first (two clicks, two tabs)."""
 
 
 @dataclass(frozen=True)
@@ -39,21 +43,30 @@ def register_student(
     hobbies: list[Hobby],
     languages: list[SpokenLanguage],
 ) -> Profile:
-    """Create the account and profile at once; the verification email follows the commit."""
+    """Create the account and profile at once; the verification email follows the commit.
+
+    Raises EmailTaken when a registration with this email committed first (the form checked,
+    but two identical posts can both pass the check).
+    """
     notice = SectionSettings.load()
-    with transaction.atomic():
-        user = User.objects.create_user(
-            email, password, first_name=plain_name(first_name), last_name=plain_name(last_name)
-        )
-        profile = Profile.objects.create(
-            user=user,
-            consent_version=notice.privacy_notice_version,
-            consented_at=timezone.now(),
-            **profile_fields,
-        )
-        profile.hobbies.set(hobbies)
-        replace_languages(profile, languages)
-        send_email(f"verify-email:{user.pk}", VERIFY_EMAIL, user=user.pk)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email, password, first_name=plain_name(first_name), last_name=plain_name(last_name)
+            )
+            profile = Profile.objects.create(
+                user=user,
+                consent_version=notice.privacy_notice_version,
+                consented_at=timezone.now(),
+                **profile_fields,
+            )
+            profile.hobbies.set(hobbies)
+            replace_languages(profile, languages)
+            send_email(f"verify-email:{user.pk}", VERIFY_EMAIL, user=user.pk)
+    except IntegrityError as error:
+        if User.objects.filter(email__iexact=email).exists():
+            raise EmailTaken from error
+        raise
     return profile
 
 

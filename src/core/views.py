@@ -55,17 +55,21 @@ def register(request: HttpRequest, role: str) -> HttpResponse:
         if attempts_exceeded(request, "register", REGISTRATIONS_PER_HOUR, 3600):
             return render(request, "core/too_many_attempts.html", status=429)
         if form.is_valid() and languages.is_valid():
-            profile = services.register_student(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-                profile_fields=form.profile_fields(),
-                hobbies=list(form.cleaned_data["hobbies"]),
-                languages=languages.spoken_languages(),
-            )
-            login(request, profile.user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("core:registered")
+            try:
+                profile = services.register_student(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                    profile_fields=form.profile_fields(),
+                    hobbies=list(form.cleaned_data["hobbies"]),
+                    languages=languages.spoken_languages(),
+                )
+            except services.EmailTaken:
+                form.add_error("email", RegistrationForm.EMAIL_TAKEN)
+            else:
+                login(request, profile.user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("core:registered")
     return render(
         request,
         "core/register.html",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.ids import parse_ids
 from core.permissions import coordinator_required
 from matching import pairs as pair_services
 from matching import selectors, services
@@ -40,7 +41,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_POST
 @coordinator_required
 def start_run(request: HttpRequest) -> HttpResponse:
-    only_for = [int(pk) for pk in request.POST.getlist("student") if pk.isdigit()]
+    only_for = parse_ids(request.POST.getlist("student"))
     try:
         services.request_match_run(request.user, only_for=only_for)
     except services.RunInProgress:
@@ -85,7 +86,7 @@ def decide(request: HttpRequest, run_id: int) -> HttpResponse:
             run.proposals.filter(status=Proposal.Status.PROPOSED).values_list("pk", flat=True)
         )
     else:
-        ids = [int(pk) for pk in request.POST.getlist("proposal") if pk.isdigit()]
+        ids = parse_ids(request.POST.getlist("proposal"))
         ids = list(run.proposals.filter(pk__in=ids).values_list("pk", flat=True))
     if not ids:
         messages.error(request, _("Select at least one proposal."))

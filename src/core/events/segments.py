@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.events.models import Event, EventRegistration
+from core.ids import parse_id
 from core.models import Profile
 
 MONTH = "month"
@@ -49,9 +50,10 @@ def parse_month(value: str) -> dt.date:
 
 
 def parse_event(value: str) -> Event:
-    if not str(value or "").strip().isdigit():
+    event_id = parse_id(value)
+    if event_id is None:
         raise SegmentError(_("Choose an event."))
-    event = Event.objects.filter(pk=int(value)).first()
+    event = Event.objects.filter(pk=event_id).first()
     if event is None:
         raise SegmentError(_("This event does not exist."))
     return event
@@ -139,6 +141,7 @@ def describe(key: str, parameter: str = "") -> str:
     if segment.parameter == MONTH and parameter:
         return f"{segment.label}: {parameter}"
     if segment.parameter == EVENT and parameter:
-        event = Event.objects.filter(pk=int(parameter)).first() if parameter.isdigit() else None
+        event_id = parse_id(parameter)
+        event = Event.objects.filter(pk=event_id).first() if event_id is not None else None
         return f"{segment.label}: {event or parameter}"
     return str(segment.label)

@@ -15,6 +15,7 @@ from core.exchange.models import ImportBatch
 from core.exchange.tokens import InvitationRefused, read_token
 from core.forms import SpokenLanguageFormSet
 from core.permissions import coordinator_required
+from core.services import EmailTaken
 
 PREVIEW_ROWS = 500
 
@@ -116,6 +117,13 @@ def complete(request: HttpRequest, token: str) -> HttpResponse:
             )
         except InvitationRefused as refused:
             return _refuse(request, refused)
+        except EmailTaken:
+            form.add_error(None, CompletionForm.EMAIL_TAKEN)
+            return render(
+                request,
+                "exchange/complete.html",
+                {"form": form, "languages": languages, "invitation": invitation},
+            )
         login(request, profile.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request, _("Welcome! Your profile is complete: we now look for your buddy.")

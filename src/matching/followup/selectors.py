@@ -22,6 +22,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.ids import parse_id
 from core.models import Profile, SectionSettings
 from matching.followup.models import CheckIn, MeetingReminder, SurveyResponse
 from matching.models import Pair
@@ -168,11 +169,12 @@ class Semester:
 
     @classmethod
     def from_key(cls, key: str) -> "Semester | None":
-        year, _sep, half = key.partition("-")
+        text, _sep, half = key.partition("-")
+        year = parse_id(text)
         halves = {"spring": SPRING, "autumn": AUTUMN}
-        if not year.isdigit() or half not in halves or not 2000 <= int(year) <= 2999:
+        if year is None or half not in halves or not 2000 <= year <= 2999:
             return None
-        return cls(int(year), halves[half])
+        return cls(year, halves[half])
 
     @property
     def key(self) -> str:
