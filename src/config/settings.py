@@ -183,6 +183,17 @@ STATIC_ROOT = PROJECT_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(PROJECT_DIR / "media"))
 
+# --- Uploads: limits enforced while the body is read (config.uploads) --------------------
+# A file of a field named here is refused as soon as it passes its size, before the rest of the
+# request is read; its form shows the error. Other files: Django's handlers (memory, then disk).
+# DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB) bounds the fields that are not files.
+UPLOAD_LIMITS = {"logo": 1024 * 1024}  # coordinator.forms.LogoField
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # --- Cache and Celery: Redis when REDIS_URL is set, in-process otherwise ------------------
 REDIS_URL = env("REDIS_URL", default="")
 CACHES = {

@@ -23,7 +23,11 @@ def add_note(author: User, profile: Profile, text: str) -> CoordinatorNote:
 
 
 def update_branding(coordinator: User, section: Section, values: dict, welcome_texts: dict) -> None:
-    """The section's colour and logo (public schema) and its welcome texts (section schema)."""
+    """The section's colour and logo (public schema) and its welcome texts (section schema).
+
+    A replaced or removed logo file is deleted once the change is committed.
+    """
+    old_logo = Section.objects.filter(pk=section.pk).values_list("logo", flat=True).first()
     with transaction.atomic():
         for field, value in values.items():
             setattr(section, field, value)
@@ -34,6 +38,9 @@ def update_branding(coordinator: User, section: Section, values: dict, welcome_t
         }
         programme.save(update_fields=["welcome_texts"])
         audit.record(SETTINGS_CHANGED, coordinator, part="branding", fields=sorted(values))
+        if old_logo and old_logo != section.logo.name:
+            storage = section.logo.storage
+            transaction.on_commit(lambda: storage.delete(old_logo))
 
 
 def update_programme(coordinator: User, values: dict) -> SectionSettings:

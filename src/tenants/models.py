@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -5,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_tenants.models import DomainMixin, TenantMixin
 
+LOGO_EXTENSIONS = {"png", "webp", "jpg"}
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
 
@@ -15,8 +18,13 @@ def site_url(host: str) -> str:
 
 
 def logo_path(section: "Section", filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
-    return f"sections/{section.schema_name}/logo.{extension}"
+    """Under the section's schema, a fresh name for every logo (a new logo is a new address,
+    so no cache shows the old one); the extension is one we encode, never the uploaded name's
+    (coordinator.forms.LogoField stores PNG)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in LOGO_EXTENSIONS:
+        extension = "png"
+    return f"sections/{section.schema_name}/{secrets.token_hex(8)}-logo.{extension}"
 
 
 class Section(TenantMixin):
