@@ -4,12 +4,15 @@ at DEBUG, is read as the configured handler writes it."""
 
 import copy
 import io
+import json
 import logging
 import re
 from smtplib import SMTPRecipientsRefused
 from types import SimpleNamespace
 
 import pytest
+import sentry_sdk
+import sentry_sdk.transport
 from celery.signals import after_setup_logger, after_setup_task_logger
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
@@ -20,7 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.log import configure_logging
 
 from config.log import RedactingFilter, redact
-from config.sentry import before_breadcrumb, before_send
+from config.sentry import before_breadcrumb, before_send, init_sentry
 from core.accounts.models import User
 from core.outbox.models import OutboxMessage
 from core.outbox.services import relay
@@ -218,7 +221,10 @@ def test_redact_keeps_what_names_nobody(text):
 
 def test_sentry_events_and_breadcrumbs_are_redacted():
     token = "eyJzIjoibGlsbGUiLCJ1IjoxMn0:1tQx3a:Xk3jJ9s_aB-c2dEfGhIjKlMnOp"
-    event = {
+    ids = {"event_id": "9ec79c33ec9942ab8353589fcb2e04dc", "sdk": {"version": "2.75.0"}}
+    trace = {"trace_id": "771a43a4192642f0b136d5159a501700", "span_id": "a1b2c3d4e5f60718"}
+    event = ids | {
+        "contexts": {"trace": trace},
         "message": f"no mail for {EMAIL}",
         "logentry": {"message": "Not Found: %s", "params": [f"/checkin/{token}/"]},
         "exception": {
@@ -250,9 +256,42 @@ def test_sentry_events_and_breadcrumbs_are_redacted():
     assert sent["request"]["query_string"] == "search=…&page=…"
     assert sent["request"]["url"] == "https://lille.example.org/verify/…/"
     assert sent["exception"]["values"][0]["type"] == "SMTPRecipientsRefused"
+    assert sent["contexts"]["trace"] == trace and ids.items() <= sent.items()
 
     crumb = {"category": "httplib", "data": {"url": f"/invitation/{token}/", "http.query": "a=b"}}
     assert before_breadcrumb(crumb, {}) == {
         "category": "httplib",
         "data": {"url": "/invitation/…/", "http.query": "a=…"},
     }
+
+
+def test_what_the_sentry_client_sends_is_redacted(lille, in_section):
+    """Through the SDK, as init_sentry sets it up: a log line's breadcrumb, an error logged
+    with the exception whose message names the address, a signed link in both."""
+    with in_section(lille):
+        link = f"/survey/{survey_token(1, 2)}/"
+    sent = []
+
+    class Captured(sentry_sdk.transport.Transport):
+        def capture_envelope(self, envelope):
+            sent.extend(item.get_bytes().decode() for item in envelope.items)
+
+    try:
+        init_sentry("https://public@sentry.example.invalid/1", environment="test")
+        sentry_sdk.get_client().transport = Captured()
+        logger = logging.getLogger("core.outbox")
+        logger.warning("Not Found: %s?search=%s", link, EMAIL)
+        try:
+            raise SMTPRecipientsRefused({EMAIL: (550, f"<{EMAIL}> unknown".encode())})
+        except SMTPRecipientsRefused:
+            logger.exception("sending %s to %s failed", link, EMAIL)
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.init(dsn=None)
+    text = "\n".join(sent)
+    [event] = [json.loads(item) for item in sent if '"exception"' in item]
+    assert event["logentry"]["formatted"] == "sending /survey/…/ to <email> failed"
+    assert event["exception"]["values"][0]["value"] == "{'<email>': (550, b'<<email>> unknown')}"
+    [crumb] = event["breadcrumbs"]["values"]
+    assert crumb["message"] == "Not Found: /survey/…/?search=…"
+    assert_nothing_personal(text, [link.split("/")[2]])

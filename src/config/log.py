@@ -87,7 +87,7 @@ class RedactingFilter(logging.Filter):
     the traceback is kept, its text (the exception's message) redacted as well."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "redacted", False):
+        if getattr(record, "_redacted", False):
             return True
         try:
             message = record.getMessage()
@@ -100,7 +100,7 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
-        record.redacted = True
+        record._redacted = True
         return True
 
 

@@ -7,6 +7,8 @@ from config.log import REDACTED, redact, redact_query
 # Request parts that hold what a person typed or carries: never sent.
 _DROPPED_REQUEST_PARTS = ("data", "cookies", "env")
 _QUERY_KEYS = ("query_string", "http.query", "query")
+# What Sentry itself puts in an event (its ids look like tokens): left as they are.
+_KEPT = {"event_id", "trace_id", "span_id", "parent_span_id", "release", "sdk", "modules"}
 
 
 def init_sentry(dsn: str, environment: str) -> None:
@@ -47,7 +49,10 @@ def _redacted(value, key: str | None = None):
             return redact(redact_query(value))
         return redact(value)
     if isinstance(value, dict):
-        return {k: _redacted(v, k if isinstance(k, str) else None) for k, v in value.items()}
+        return {
+            k: v if k in _KEPT else _redacted(v, k if isinstance(k, str) else None)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         if key in _QUERY_KEYS:  # [[key, value], ...]
             return [[_redacted(pair[0]), REDACTED] for pair in value if len(pair) == 2]
