@@ -6,7 +6,11 @@ import copy
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from smtplib import SMTPRecipientsRefused
 from types import SimpleNamespace
 
@@ -45,6 +49,7 @@ PERSONAL = [
     "17/05/2003",
     "05/17/2003",
 ]
+TOKEN = "eyJzIjoibGlsbGUiLCJ1IjoxMn0:1tQx3a:Xk3jJ9s_aB-c2dEfGhIjKlMnOp"
 ANY_EMAIL = re.compile(r"[\w.+-]+(@|%40)[\w-]+\.[\w.-]+")
 
 
@@ -295,3 +300,31 @@ def test_what_the_sentry_client_sends_is_redacted(lille, in_section):
     [crumb] = event["breadcrumbs"]["values"]
     assert crumb["message"] == "Not Found: /survey/…/?search=…"
     assert_nothing_personal(text, [link.split("/")[2]])
+
+
+def test_a_celery_worker_s_log_handlers_redact():
+    """A worker sets logging up as Django does, then Celery replaces the root logger's
+    handlers with its own and gives the task logger one (as `celery worker` does): in a
+    fresh interpreter, since that setup is for a whole process."""
+    code = (
+        "import django, logging; django.setup();"
+        "from config.celery import app;"
+        "app.log.setup_logging_subsystem(loglevel='INFO', colorize=False);"
+        f"logging.getLogger('x').warning('for %s at /checkin/%s/', {EMAIL!r}, {TOKEN!r});"
+        f"logging.getLogger('celery.task').warning('task for %s', {EMAIL!r})"
+    )
+    base = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
+    env = base | {"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env |= {"DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://u@127.0.0.1/x")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1] / "src",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "for <email> at /checkin/…/" in result.stderr
+    assert "task for <email>" in result.stderr
+    assert_nothing_personal(result.stderr, [TOKEN])
