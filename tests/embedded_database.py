@@ -18,6 +18,8 @@ from config.embedded_db import ensure_database_url
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     os.environ.setdefault("SECRET_KEY", "insecure-key-for-the-test-suite-only")
+    # no collectstatic before the tests: static files under their plain names (settings)
+    os.environ.setdefault("STATIC_MANIFEST", "false")
     if early_config.known_args_namespace.help or early_config.known_args_namespace.version:
         return  # pytest --help / --version need no database
     ensure_database_url()

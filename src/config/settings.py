@@ -193,11 +193,9 @@ STATIC_ROOT = PROJECT_DIR / "staticfiles"
 STATICFILES_DIRS = [SRC_DIR / "static"]
 # WhiteNoise serves STATIC_ROOT, filled by collectstatic (deploy/Dockerfile) with hashed names
 # and compressed copies; pages link to the hashed names (cached for ever). The test suite runs
-# with DEBUG off but without collectstatic (pytest sets PYTEST_VERSION): plain names there;
+# with DEBUG off but without collectstatic: it sets STATIC_MANIFEST=false (plain names);
 # tests/config/test_security_headers.py renders the pages with the manifest of a collectstatic.
-STATIC_MANIFEST = env.bool(
-    "STATIC_MANIFEST", default=not DEBUG and "PYTEST_VERSION" not in os.environ
-)
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import audit
-from core.accounts.models import User
+from core.accounts.models import User, normalise_email
 from core.accounts.services import invite_coordinator
 from core.models import CoordinatorNote, Hobby, PlaceOfStudy, Profile, SectionSettings
 from tenants.models import Section
@@ -78,8 +78,8 @@ def switch_off_catalogue_entry(coordinator: User, entry: PlaceOfStudy | Hobby) -
 
 
 def invite_co_coordinator(coordinator: User, email: str) -> User:
-    email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exists():
         raise ValidationError(_("This email already has an account in this section."))
     with transaction.atomic():
         invited = invite_coordinator(email)

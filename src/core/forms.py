@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.accounts.models import User
+from core.accounts.models import User, normalise_email
 from core.languages import SPOKEN_LANGUAGES, LanguageLevel
 from core.models import Hobby, PlaceOfStudy, Profile
 from core.names import NameField
@@ -143,8 +143,8 @@ class RegistrationForm(ProfileForm):
     field_order = ("first_name", "last_name", "email", "password")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
+        email = normalise_email(self.cleaned_data["email"])
+        if User.objects.filter(email=email).exists():
             raise ValidationError(self.EMAIL_TAKEN)
         return email
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import audit
-from core.accounts.models import User
+from core.accounts.models import User, normalise_email
 from core.emails import VERIFY_EMAIL
 from core.hooks import LeftBecause, student_left
 from core.models import AuditEvent, Hobby, Profile, ProfileLanguage, SectionSettings
@@ -64,7 +64,7 @@ def register_student(
             replace_languages(profile, languages)
             send_email(f"verify-email:{user.pk}", VERIFY_EMAIL, user=user.pk)
     except IntegrityError as error:
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email=normalise_email(email)).exists():
             raise EmailTaken from error
         raise
     return profile

@@ -75,8 +75,8 @@ def test_login_lockout_counts_each_client_behind_the_proxy(
     with in_section(lille):
         ProfileFactory(user__email="ana@example.org")
     attacker = through_proxy(lille, "203.0.113.7")
-    for _ in range(5):
-        attacker.post("/accounts/login/", {"username": "ana@example.org", "password": "wrong"})
+    for n in range(5):  # five accounts tried from one client: that client is locked
+        attacker.post("/accounts/login/", {"username": f"x{n}@example.org", "password": "wrong"})
     ana = {"username": "ana@example.org", "password": "long-enough-pass"}
     assert attacker.post("/accounts/login/", ana).status_code == 429
     owner = through_proxy(lille, "198.51.100.4")

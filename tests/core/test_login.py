@@ -85,3 +85,41 @@ def test_password_reset_requests_are_throttled(client):
         for _ in range(6)
     ]
     assert statuses == [302] * 5 + [429]
+
+
+def test_the_address_in_another_spelling_shares_the_attempts_and_the_lockout(client, student):
+    spellings = ["ana@example.org", "ANA@example.org", " Ana@Example.org ", "ana@EXAMPLE.ORG"]
+    for spelling in spellings:  # four failures, each spelling counted as the same account
+        assert log_in(client, password="wrong", email=spelling).status_code == 200
+    assert log_in(client, password="wrong", email="Ana@example.org").status_code == 429
+    # locked: the right password in any spelling is refused until the cool-off
+    for spelling in spellings:
+        assert log_in(client, email=spelling).status_code == 429
+
+
+def test_many_addresses_cannot_try_one_account(lille, student):
+    for n in range(5):
+        other = Client(HTTP_HOST=lille.host, REMOTE_ADDR=f"203.0.113.{n + 1}")
+        log_in(other, password="wrong")
+    fresh = Client(HTTP_HOST=lille.host, REMOTE_ADDR="198.51.100.9")
+    assert log_in(fresh).status_code == 429
+
+
+def test_one_address_cannot_try_many_accounts(client, lille, in_section):
+    with in_section(lille):
+        ProfileFactory(user__email="ben@example.org")
+    for n in range(5):
+        log_in(client, password="wrong", email=f"someone{n}@example.org")
+    assert log_in(client, password="long-enough-pass", email="ben@example.org").status_code == 429
+
+
+def test_the_platform_admins_lockout_page_works(db):
+    from core.accounts.models import User
+
+    User.objects.create_superuser("root@example.org", "long-enough-pass")
+    admin = Client(HTTP_HOST="localhost")
+    for _ in range(5):
+        admin.post("/admin/login/", {"username": "ROOT@example.org", "password": "wrong"})
+    locked = admin.post("/admin/login/", {"username": "root@example.org", "password": "x"})
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()

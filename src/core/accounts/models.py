@@ -6,13 +6,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def normalise_email(value: str | None) -> str:
+    """An email address as it is stored, compared and counted: one spelling per address.
+
+    Case is dropped whole (the local part too: no mail provider we know of tells `Ana@` from
+    `ana@`), and surrounding whitespace goes.
+    """
+    return (value or "").strip().lower()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalise_email(email), **fields)
         user.set_password(password)  # None leaves an unusable password
         user.save(using=self._db)
         return user
@@ -22,7 +31,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, email: str) -> "User":
-        return self.get(email__iexact=email)
+        return self.get(email=normalise_email(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -1,7 +1,7 @@
 from django.utils import timezone
 
 from core.accounts.emails import COORDINATOR_INVITATION, PASSWORD_RESET
-from core.accounts.models import User
+from core.accounts.models import User, normalise_email
 from core.outbox.services import send_email
 
 
@@ -20,7 +20,7 @@ def request_password_reset(email: str) -> None:
     The caller says the same thing either way, so nobody learns who has an account. One email
     a minute at most, however often the form is sent.
     """
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    user = User.objects.filter(email=normalise_email(email), is_active=True).first()
     if user is not None:
         minute = f"{timezone.now():%Y%m%d%H%M}"
         send_email(f"password-reset:{user.pk}:{minute}", PASSWORD_RESET, user=user.pk)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from core.accounts.models import User
+from core.accounts.models import User, normalise_email
 from core.exchange.models import INVITATION_VALID_FOR, ImportedInvitation
 from core.models import PlaceOfStudy
 from core.names import plain_name
@@ -190,7 +190,7 @@ def _clean_row(line: int, cells: list[str], report: Report) -> tuple[dict | None
             report.add(line, "required", column, name=column)
         elif column in MAX_LENGTHS and len(values[column]) > MAX_LENGTHS[column]:
             report.add(line, "too_long", column, name=column, max=MAX_LENGTHS[column])
-    email = values["email"].lower()
+    email = normalise_email(values["email"])
     if email and len(email) <= MAX_LENGTHS["email"]:
         try:
             validate_email(email)
