@@ -9,11 +9,19 @@ Each connection reads the mode when it opens. `stop()` closes the listener and e
 connection still open (the hung ones included)."""
 
 import contextlib
+import os
+import signal
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
+import uuid
 
 import pytest
+
+from celery_worker import PROJECT_DIR, database_url_for_worker, wait_until_ready
+from config.celery import app as celery_app
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -128,3 +136,59 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 1
     yield server
     server.stop()
+
+
+class Worker:
+    """A real Celery worker process (solo pool) on a queue of its own, which the test can kill
+    with SIGKILL; this process publishes to its queue while it lives."""
+
+    def __init__(self, tmp_path):
+        self.queue = f"fault-{uuid.uuid4().hex[:8]}"
+        self.outbox = tmp_path / self.queue
+        self.outbox.mkdir()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_worker(),
+            "EMAIL_URL": f"filemail:///{self.outbox}",
+            "PYTHONPATH": str(PROJECT_DIR / "src"),
+            "CELERY_QUEUE": self.queue,
+        }
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+        command += ["-n", f"{self.queue}@%h", "-Q", self.queue, "--without-gossip"]
+        command += ["--without-mingle", "-l", "WARNING"]
+        self.process = subprocess.Popen(
+            command,
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        celery_app.conf.task_default_queue = self.queue
+        wait_until_ready(self.queue)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.terminate()
+        return self.process.communicate(timeout=30)[0].decode()
+
+
+@pytest.fixture
+def start_worker(tmp_path, django_db_setup):
+    """`start_worker()`: a new worker (see Worker); all are stopped at the end of the test."""
+    default_queue = celery_app.conf.task_default_queue
+    workers: list[Worker] = []
+
+    def start() -> Worker:
+        workers.append(Worker(tmp_path))
+        return workers[-1]
+
+    try:
+        yield start
+    finally:
+        celery_app.conf.task_default_queue = default_queue
+        for worker in workers:
+            print(worker.stop())  # shown by pytest when the test fails
