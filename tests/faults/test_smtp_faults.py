@@ -110,11 +110,6 @@ def test_refused_then_down_then_hanging_then_back_delivers_everything_once(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: smtplib raises SMTPRecipientsRefused for a 4xx RCPT answer too, and"
-    " core/outbox/services.py treats every SMTPRecipientsRefused as permanent",
-)
 def test_a_temporary_refusal_of_the_recipient_is_retried(
     smtp_server, django_capture_on_commit_callbacks
 ):

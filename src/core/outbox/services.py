@@ -31,8 +31,6 @@ RELAY_TASK = "core.outbox.tasks.relay"
 # for a whole stay, short enough for the table not to grow for ever.
 KEEP_FINISHED = timedelta(days=400)
 BATCH = 200
-# The mail server refused the address itself: trying again cannot help.
-PERMANENT_ERRORS = (SMTPRecipientsRefused,)
 
 
 def send_email(key: str, name: str, **args) -> OutboxMessage:
@@ -162,7 +160,7 @@ def _deliver(row: OutboxMessage, mail) -> bool:
 def _failed_attempt(row: OutboxMessage, error: Exception, report: Relayed, now) -> None:
     row.attempts += 1
     row.last_error = _describe(error)
-    if row.attempts >= MAX_ATTEMPTS or isinstance(error, PERMANENT_ERRORS):
+    if row.attempts >= MAX_ATTEMPTS or _permanent(error):
         row.status = OutboxMessage.Status.FAILED
         row.finished_at = timezone.now()
         failed = _hook(row, "failed")
@@ -175,6 +173,14 @@ def _failed_attempt(row: OutboxMessage, error: Exception, report: Relayed, now) 
     row.save(update_fields=["attempts", "last_error", "status", "finished_at", "next_attempt_at"])
     # the key names ids only; the error's text may hold an address, so only its type is logged
     logger.warning("outbox %s attempt %d failed: %s", row.key, row.attempts, row.last_error)
+
+
+def _permanent(error: Exception) -> bool:
+    """The mail server refused the address itself for good (5xx): trying again cannot help.
+    A 4xx refusal (greylisting, a full mailbox) is retried like any other failure."""
+    if not isinstance(error, SMTPRecipientsRefused) or not error.recipients:
+        return False
+    return all(500 <= code < 600 for code, _text in error.recipients.values())
 
 
 def _hook(row: OutboxMessage, name: str):
