@@ -1,13 +1,16 @@
-"""The student portal's email (verification), as a kind the outbox sends by name."""
+"""The student portal's emails (verification, a registration with a taken address), as kinds
+the outbox sends by name."""
 
 from django.utils.translation import gettext_lazy as _
 
+from core.accounts.models import User
 from core.models import Profile
 from core.outbox.emails import Email, EmailKind, register, render_email, section_link
 from core.verification import make_token
 from tenants.selectors import current_section
 
 VERIFY_EMAIL = "core.verify_email"
+REGISTRATION_ATTEMPT = "core.registration_attempt"
 
 
 def _verification(user: int) -> Email | None:
@@ -27,4 +30,30 @@ def _verification(user: int) -> Email | None:
     )
 
 
+def _registration_attempt(user: int) -> Email | None:
+    """Someone registered with the address of an existing account: its owner is told, with
+    the ways in (log in, reset the password); the page said the same as for a new address."""
+    account = User.objects.filter(pk=user, is_active=True).select_related("profile").first()
+    if account is None:
+        return None
+    section = current_section()
+    profile = getattr(account, "profile", None)
+    return render_email(
+        to=account.email,
+        template="core/email/registration_attempt",
+        context={
+            "first_name": account.first_name,
+            "login_link": section_link(section, "accounts:login"),
+            "reset_link": section_link(section, "accounts:password_reset"),
+        },
+        language=profile.language if profile else section.default_language,
+        section=section,
+    )
+
+
 register(EmailKind(VERIFY_EMAIL, _("Email verification"), _verification))
+register(
+    EmailKind(
+        REGISTRATION_ATTEMPT, _("Registration with an existing address"), _registration_attempt
+    )
+)

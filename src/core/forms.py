@@ -143,8 +143,12 @@ class RegistrationForm(ProfileForm):
     field_order = ("first_name", "last_name", "email", "password")
 
     def clean_email(self) -> str:
+        """One spelling per address. A taken address typed by a visitor is not refused here:
+        the registration answers the same for it (services.register_or_tell_owner), or the
+        form would tell anyone who has an account. Only an address the visitor did not type
+        (an invitation's, a disabled field: they hold the link sent to it) is refused."""
         email = normalise_email(self.cleaned_data["email"])
-        if User.objects.filter(email=email).exists():
+        if self.fields["email"].disabled and User.objects.filter(email=email).exists():
             raise ValidationError(self.EMAIL_TAKEN)
         return email
 

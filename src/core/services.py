@@ -3,11 +3,12 @@ programme (withdrawal, deactivation, erasure), each path telling the apps above 
 `core.hooks.student_left`."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
@@ -15,10 +16,11 @@ from django.utils import timezone
 
 from core import audit
 from core.accounts.models import User, normalise_email
-from core.emails import VERIFY_EMAIL
+from core.emails import REGISTRATION_ATTEMPT, VERIFY_EMAIL
 from core.hooks import LeftBecause, student_left
 from core.models import AuditEvent, Hobby, Profile, ProfileLanguage, SectionSettings
 from core.names import plain_name
+from core.outbox.models import OutboxMessage
 from core.outbox.services import send_email
 from core.verification import user_for
 
@@ -70,6 +72,26 @@ def register_student(
     return profile
 
 
+def register_or_tell_owner(*, email: str, password: str, **details) -> Profile | None:
+    """The registration page's path: the same outcome whether or not the address is taken.
+
+    A new address gets its account and verification email (register_student). A taken one
+    gets nothing created; its owner is emailed that someone tried to register with it (once
+    a minute at most), and the password is hashed all the same so that both take as long.
+    None when the address was taken, also when an identical registration committed first.
+    """
+    owner = User.objects.filter(email=normalise_email(email)).first()
+    if owner is None:
+        try:
+            return register_student(email=email, password=password, **details)
+        except EmailTaken:
+            return None  # an identical post (a double click) committed first: no email
+    make_password(password)  # as long as create_user's hashing
+    minute = f"{timezone.now():%Y%m%d%H%M}"
+    send_email(f"registration-attempt:{owner.pk}:{minute}", REGISTRATION_ATTEMPT, user=owner.pk)
+    return None
+
+
 def replace_languages(profile: Profile, languages: list[SpokenLanguage]) -> None:
     profile.languages.all().delete()
     ProfileLanguage.objects.bulk_create(
@@ -109,11 +131,30 @@ def verify_email(token: str) -> Profile | None:
     return profile
 
 
+RESENDS_PER_DAY = 5
+
+
+class TooManyResends(Exception):
+    """The account asked for RESENDS_PER_DAY verification emails in the last 24 hours."""
+
+
 def resend_verification(profile: Profile) -> None:
-    """Another verification email; one a minute at most, however often the button is hit."""
-    if not profile.is_verified:
-        minute = f"{timezone.now():%Y%m%d%H%M}"
-        send_email(f"verify-email:{profile.user_id}:{minute}", VERIFY_EMAIL, user=profile.user_id)
+    """Another verification email; one a minute at most, however often the button is hit, and
+    RESENDS_PER_DAY a day per account (counted in the outbox: a row per minute it wrote).
+
+    Raises TooManyResends past the daily cap.
+    """
+    if profile.is_verified:
+        return
+    minute = f"{timezone.now():%Y%m%d%H%M}"
+    key = f"verify-email:{profile.user_id}:{minute}"
+    recent = OutboxMessage.objects.filter(
+        key__startswith=f"verify-email:{profile.user_id}:",
+        created_at__gte=timezone.now() - timedelta(days=1),
+    )
+    if not recent.filter(key=key).exists() and recent.count() >= RESENDS_PER_DAY:
+        raise TooManyResends
+    send_email(key, VERIFY_EMAIL, user=profile.user_id)
 
 
 def _leave(profile: Profile, status: str, reason: LeftBecause, actor: User | None) -> None:

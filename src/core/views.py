@@ -4,7 +4,7 @@ import json
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +19,7 @@ from core.models import AuditEvent, Profile, SectionSettings
 from core.throttling import attempts_exceeded
 
 REGISTRATIONS_PER_HOUR = 10
+RESENDS_PER_HOUR = 5  # per client address; the per-account cap is services.RESENDS_PER_DAY
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -55,21 +56,19 @@ def register(request: HttpRequest, role: str) -> HttpResponse:
         if attempts_exceeded(request, "register", REGISTRATIONS_PER_HOUR, 3600):
             return render(request, "core/too_many_attempts.html", status=429)
         if form.is_valid() and languages.is_valid():
-            try:
-                profile = services.register_student(
-                    email=form.cleaned_data["email"],
-                    password=form.cleaned_data["password"],
-                    first_name=form.cleaned_data["first_name"],
-                    last_name=form.cleaned_data["last_name"],
-                    profile_fields=form.profile_fields(),
-                    hobbies=list(form.cleaned_data["hobbies"]),
-                    languages=languages.spoken_languages(),
-                )
-            except services.EmailTaken:
-                form.add_error("email", RegistrationForm.EMAIL_TAKEN)
-            else:
-                login(request, profile.user, backend="django.contrib.auth.backends.ModelBackend")
-                return redirect("core:registered")
+            # A taken address ends on the same page as a new one (its owner gets an email):
+            # the page tells nobody who has an account. Nobody is logged in: the link in the
+            # email verifies the address and leads to the login page.
+            services.register_or_tell_owner(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                profile_fields=form.profile_fields(),
+                hobbies=list(form.cleaned_data["hobbies"]),
+                languages=languages.spoken_languages(),
+            )
+            return redirect("core:registered")
     return render(
         request,
         "core/register.html",
@@ -105,9 +104,9 @@ def student_required(view):
     return wrapper
 
 
-@student_required
-def registered(request: HttpRequest, profile: Profile) -> HttpResponse:
-    return render(request, "core/registered.html", {"profile": profile})
+def registered(request: HttpRequest) -> HttpResponse:
+    """The "check your inbox" page, the one after every registration, whatever the address."""
+    return render(request, "core/registered.html")
 
 
 @student_required
@@ -148,8 +147,20 @@ def edit_profile(request: HttpRequest, profile: Profile) -> HttpResponse:
 @require_POST
 @student_required
 def resend_verification(request: HttpRequest, profile: Profile) -> HttpResponse:
-    services.resend_verification(profile)
-    messages.success(request, _("We sent you a new link. Check your inbox."))
+    if attempts_exceeded(request, "resend-verification", RESENDS_PER_HOUR, 3600):
+        return render(request, "core/too_many_attempts.html", status=429)
+    try:
+        services.resend_verification(profile)
+    except services.TooManyResends:
+        messages.error(
+            request,
+            _(
+                "We already sent you several links today. Please look in your inbox and spam "
+                "folder, or ask again tomorrow."
+            ),
+        )
+    else:
+        messages.success(request, _("We sent you a new link. Check your inbox."))
     return redirect("core:account")
 
 
