@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 # Compiled translations (git-ignored), rebuilt when their catalogue changes.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard src/locale/*/LC_MESSAGES/django.po))
 
-.PHONY: install run test lint bench worker beat migrate messages clean-data
+.PHONY: install run test lint bench load worker beat migrate messages clean-data
 
 # Reinstalled when the dependencies or their pinned versions change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -47,6 +47,11 @@ lint: install
 
 bench: install
 	set -e; for bench in tests/bench/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench; done
+
+# gunicorn (2 workers) on 127.0.0.1:8099 under a bounded, headless locust run, on a database of
+# its own (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/buddysystem_load, dropped first).
+load: install
+	$(BIN)/python tests/load/run.py
 
 # With REDIS_URL set: the worker and the scheduler (run them as a non-root user).
 worker: export DEBUG ?= true
