@@ -160,9 +160,7 @@ def test_the_next_request_after_a_postgres_restart_answers(own_postgres, tmp_pat
         assert after[60] == (200, 200)
 
 
-def test_a_persistent_connection_survives_a_restart_no_request_saw(
-    own_postgres, tmp_path, capsys
-):
+def test_a_persistent_connection_survives_a_restart_no_request_saw(own_postgres, tmp_path, capsys):
     """With CONN_MAX_AGE > 0 and a restart that no request saw, the process still holds the
     dead connection; CONN_HEALTH_CHECKS (settings) checks it before a request reuses it, so
     even the first request after the restart answers (without it, some runs answered 500)."""
