@@ -21,6 +21,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context
 
+from brokers import unreachable_broker
 from clients import section_client
 from config import health
 from core import throttling
@@ -286,51 +287,6 @@ def test_redis_coming_back_is_used_again(lille, django_assert_num_queries):
 
 # --- And the broker down too: the registration waits in the outbox ------------------------
 
-UNREACHABLE_BROKER = NOWHERE
-
-
-@contextmanager
-def broker_unreachable():
-    """Tasks go to a Redis address where nothing listens and publishing fails at once (the
-    minimal part of tests/core/outbox/conftest.py's fixture); everything is put back."""
-    from kombu import pools
-
-    from config.celery import app
-
-    conf = app.conf
-    names = (
-        "broker_url",
-        "broker_write_url",
-        "task_always_eager",
-        "task_publish_retry",
-        "broker_connection_retry",
-        "broker_connection_timeout",
-        "broker_transport_options",
-    )
-    saved = {name: conf[name] for name in names}
-    saved_pool, saved_producers = app._pool, app.amqp._producer_pool
-    app._pool = app.amqp._producer_pool = None
-    conf.update(
-        broker_url=UNREACHABLE_BROKER,
-        broker_write_url=None,
-        task_always_eager=False,
-        task_publish_retry=False,
-        broker_connection_retry=False,
-        broker_connection_timeout=1,
-        broker_transport_options={"max_retries": 0, "socket_connect_timeout": 1},
-    )
-    try:
-        yield
-    finally:
-        opened = [p for p in (app.amqp._producer_pool, app._pool) if p is not None]
-        for group in (pools.producers, pools.connections):
-            for hashed, resource in list(dict.items(group)):
-                if any(resource is used for used in opened):
-                    resource.force_close_all()
-                    dict.__delitem__(group, hashed)
-        conf.update(saved)
-        app._pool, app.amqp._producer_pool = saved_pool, saved_producers
-
 
 def test_a_registration_with_redis_and_the_broker_down_waits_in_the_outbox(
     committed_lille, django_db_blocker
@@ -339,7 +295,7 @@ def test_a_registration_with_redis_and_the_broker_down_waits_in_the_outbox(
         with schema_context("lille"):
             place, hobbies = make_catalogue()
         connection.set_schema_to_public()
-        with cache_at(NOWHERE), broker_unreachable():
+        with cache_at(NOWHERE), unreachable_broker():
             response = section_client(committed_lille).post(
                 "/register/incoming/", registration_data("incoming", place, hobbies)
             )

@@ -4,14 +4,13 @@ answer, and log records kept while tasks are published."""
 import logging
 import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 from django.core.mail.backends.locmem import EmailBackend
-from kombu import pools
+
+from brokers import unreachable_broker
 
 # Nothing listens on port 1: connecting is refused at once.
-UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
 
 class MailServer:
@@ -74,51 +73,8 @@ def mail_server(settings):
 
 @pytest.fixture
 def broker_unreachable():
-    """`with broker_unreachable():` see `_broker_unreachable`."""
-    return _broker_unreachable
-
-
-@contextmanager
-def _broker_unreachable():
-    """Tasks go to a real Redis address where nothing listens, and publishing fails at once
-    (no retries); everything is put back afterwards, eager again as the tests run."""
-    from config.celery import app
-
-    conf = app.conf
-    names = (
-        "broker_url",
-        "broker_write_url",
-        "task_always_eager",
-        "task_publish_retry",
-        "broker_connection_retry",
-        "broker_connection_timeout",
-        "broker_transport_options",
-    )
-    saved = {name: conf[name] for name in names}
-    saved_pool, saved_producers = app._pool, app.amqp._producer_pool
-    app._pool = app.amqp._producer_pool = None  # new connections, to the new address
-    conf.update(
-        broker_url=UNREACHABLE_BROKER,
-        broker_write_url=None,
-        task_always_eager=False,
-        task_publish_retry=False,
-        broker_connection_retry=False,
-        broker_connection_timeout=1,
-        # kombu's channel would otherwise retry the connection for about two seconds
-        broker_transport_options={"max_retries": 0, "socket_connect_timeout": 1},
-    )
-    try:
-        yield
-    finally:
-        # closed and forgotten: kombu keeps one pool per broker address for the process
-        opened = [p for p in (app.amqp._producer_pool, app._pool) if p is not None]
-        for group in (pools.producers, pools.connections):
-            for hashed, resource in list(dict.items(group)):
-                if any(resource is used for used in opened):
-                    resource.force_close_all()
-                    dict.__delitem__(group, hashed)
-        conf.update(saved)
-        app._pool, app.amqp._producer_pool = saved_pool, saved_producers
+    """`with broker_unreachable():` see tests/brokers.py."""
+    return unreachable_broker
 
 
 @pytest.fixture
