@@ -3,7 +3,7 @@ the outbox sends by name."""
 
 from django.utils.translation import gettext_lazy as _
 
-from core.accounts.models import User
+from core.accounts.emails import active_account
 from core.models import Profile
 from core.outbox.emails import Email, EmailKind, register, render_email, section_link
 from core.verification import make_token
@@ -33,11 +33,10 @@ def _verification(user: int) -> Email | None:
 def _registration_attempt(user: int) -> Email | None:
     """Someone registered with the address of an existing account: its owner is told, with
     the ways in (log in, reset the password); the page said the same as for a new address."""
-    account = User.objects.filter(pk=user, is_active=True).select_related("profile").first()
-    if account is None:
+    found = active_account(user)
+    if found is None:
         return None
-    section = current_section()
-    profile = getattr(account, "profile", None)
+    account, section, language = found
     return render_email(
         to=account.email,
         template="core/email/registration_attempt",
@@ -46,7 +45,7 @@ def _registration_attempt(user: int) -> Email | None:
             "login_link": section_link(section, "accounts:login"),
             "reset_link": section_link(section, "accounts:password_reset"),
         },
-        language=profile.language if profile else section.default_language,
+        language=language,
         section=section,
     )
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-sys.path[:0] = [str(BENCH_DIR.parents[1] / "src"), str(BENCH_DIR)]
+sys.path[:0] = [str(BENCH_DIR.parents[1] / "src"), str(BENCH_DIR), str(BENCH_DIR.parent)]
 os.environ.update(
     DJANGO_SETTINGS_MODULE="bench_settings", EMAIL_URL="dummymail://", LOG_LEVEL="WARNING"
 )
@@ -28,7 +28,6 @@ os.environ.setdefault("SECRET_KEY", "benchmarks-only-not-a-secret")
 ensure_database_url()  # the embedded PostgreSQL when DATABASE_URL is not set
 django.setup()
 
-from bench_onboarding import recreate_database  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
@@ -39,6 +38,7 @@ from core.models import Hobby, PlaceOfStudy, Profile, ProfileLanguage  # noqa: E
 from matching import selectors, services  # noqa: E402
 from matching.engine.match import match  # noqa: E402
 from matching.models import MatchRun, Proposal  # noqa: E402
+from scratch_database import recreate_database  # noqa: E402
 from tenants.onboarding import SectionDetails, onboard_section  # noqa: E402
 
 INCOMING = int(os.environ.get("BENCH_INCOMING", 10_000))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parents[1]
-sys.path[:0] = [str(PROJECT_DIR / "src"), str(BENCH_DIR)]
+sys.path[:0] = [str(PROJECT_DIR / "src"), str(BENCH_DIR), str(BENCH_DIR.parent)]
 os.environ.update(
     DJANGO_SETTINGS_MODULE="bench_settings",
     BENCH_MIGRATIONS="v1",
@@ -36,6 +36,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from config.celery import app  # noqa: E402
+from scratch_database import recreate_database  # noqa: E402
 from tenants.models import SchemaRecording, Section  # noqa: E402
 from tenants.onboarding import SectionDetails, onboard_section  # noqa: E402
 from tenants.schema_builder import migrate_section_schema, migration_state, replay_schema  # noqa: E402
@@ -47,23 +48,6 @@ app.conf.broker_url = "memory://"
 LEVELS = (1, 50, 200)
 REPLAYS_PER_LEVEL = 5
 PLAIN_MIGRATES_PER_LEVEL = 3
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    settings = dict(connection.settings_dict)
-    params = {
-        "dbname": "postgres",
-        "user": settings["USER"],
-        "password": settings["PASSWORD"] or None,
-        "host": settings["HOST"] or settings["OPTIONS"].get("host"),
-        "port": settings["PORT"] or None,
-    }
-    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{settings["NAME"]}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{settings["NAME"]}"')
-    connection.close()
 
 
 counter = 0

@@ -25,7 +25,7 @@ from pathlib import Path
 LOAD_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = LOAD_DIR.parents[1]
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(PROJECT_DIR / "src"))
+sys.path[:0] = [str(PROJECT_DIR / "src"), str(PROJECT_DIR / "tests")]
 
 SECTIONS = 10
 STUDENTS = 200
@@ -69,27 +69,11 @@ from django_tenants.utils import schema_context  # noqa: E402
 
 from core.models import Hobby, PlaceOfStudy  # noqa: E402
 from core.outbox.models import OutboxMessage  # noqa: E402
+from scratch_database import recreate_database  # noqa: E402
 from tenants.onboarding import SectionDetails, onboard_section  # noqa: E402
 
 PLACES = ("Université de Lille", "IMT Nord Europe", "Sciences Po Lille")
 HOBBIES = ("Cooking", "Hiking", "Music", "Football", "Cinema", "Board games")
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    settings = dict(connection.settings_dict)
-    params = {
-        "dbname": "postgres",
-        "user": settings["USER"],
-        "password": settings["PASSWORD"] or None,
-        "host": settings["HOST"] or settings["OPTIONS"].get("host"),
-        "port": settings["PORT"] or None,
-    }
-    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{settings["NAME"]}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{settings["NAME"]}"')
-    connection.close()
 
 
 def set_up_sections() -> list[dict]:

@@ -37,17 +37,27 @@ def _coordinator_invitation(user: int) -> Email | None:
     )
 
 
-def _password_reset(user: int) -> Email | None:
+def active_account(user: int) -> tuple[User, Section, str] | None:
+    """An active account of this section, the section, and the language its emails go in:
+    the student's own, else the section's (a coordinator has no profile)."""
     account = User.objects.filter(pk=user, is_active=True).select_related("profile").first()
     if account is None:
         return None
     section = current_section()
     profile = getattr(account, "profile", None)
+    return account, section, profile.language if profile else section.default_language
+
+
+def _password_reset(user: int) -> Email | None:
+    found = active_account(user)
+    if found is None:
+        return None
+    account, section, language = found
     return render_email(
         to=account.email,
         template="accounts/email/password_reset",
         context={"first_name": account.first_name, "link": set_password_link(account, section)},
-        language=profile.language if profile else section.default_language,
+        language=language,
         section=section,
     )
 

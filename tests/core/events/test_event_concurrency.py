@@ -4,7 +4,6 @@ relays sending one message's outbox emails share them, and nobody gets it twice.
 Not in a test transaction: each thread has its own connection and must see committed rows.
 """
 
-import threading
 import time
 
 import pytest
@@ -19,7 +18,7 @@ from core.events.models import EventRegistration, Message, MessageDelivery
 from core.outbox import services as outbox
 from core.outbox.models import OutboxMessage
 from factories import ProfileFactory
-from relays import relays_at_once
+from threads import at_once, relays_at_once
 
 
 @pytest.fixture
@@ -35,26 +34,16 @@ def committed_event(committed_lille, django_db_blocker, make_event):
 
 def test_concurrent_registrations_never_overbook(committed_event, django_db_blocker):
     event, students = committed_event
-    start = threading.Barrier(len(students))
-    errors = []
 
-    def register(student):
-        try:
+    def registration(student):
+        def register():
             with schema_context("lille"):
-                start.wait()
-                services.register_for_event(event.pk, student)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
+                return services.register_for_event(event.pk, student)
+
+        return register
 
     with django_db_blocker.unblock():
-        threads = [threading.Thread(target=register, args=(s,)) for s in students]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        at_once([registration(student) for student in students])
         with schema_context("lille"):
             counts = dict(
                 EventRegistration.objects.filter(event=event)

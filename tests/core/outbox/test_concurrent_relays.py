@@ -19,7 +19,7 @@ from core.outbox import services as outbox
 from core.outbox.models import OutboxMessage, OutboxMessageQuerySet
 from core.outbox.services import Relayed
 from factories import ProfileFactory
-from relays import relays_at_once
+from threads import relays_at_once
 
 STUDENTS = 12
 
