@@ -13,7 +13,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from smtplib import SMTPRecipientsRefused, SMTPResponseException
+from smtplib import (
+    SMTPConnectError,
+    SMTPException,
+    SMTPRecipientsRefused,
+    SMTPResponseException,
+    SMTPServerDisconnected,
+)
 
 from django.core.mail import get_connection
 from django.db import connection, transaction
@@ -91,16 +97,29 @@ class Relayed:
     skipped: int = 0
     retried: int = 0
     failed: int = 0
+    # emails not tried in this round because the mail server could not be reached
+    deferred: int = 0
 
 
 def relay(now=None, limit: int = BATCH) -> Relayed:
-    """Send what is due in this schema's outbox, up to `limit` rows."""
+    """Send what is due in this schema's outbox, up to `limit` rows.
+
+    Once the mail server cannot be reached (refused, hanging, gone), the other emails of the
+    round are left due for the next sweep: a server that hangs costs one timeout per round,
+    not one per row, and the tasks of the round still start."""
     report = Relayed()
-    due = list(OutboxMessage.objects.due(now).values_list("pk", flat=True)[:limit])
+    due = list(
+        OutboxMessage.objects.due(now)
+        .order_by("next_attempt_at", "pk")  # the longest waiting first
+        .values_list("pk", "kind")[:limit]
+    )
     claimed = 0
     mail = None
     try:
-        for pk in due:
+        for pk, kind in due:
+            if kind == OutboxMessage.Kind.EMAIL and mail is UNREACHABLE:
+                report.deferred += 1
+                continue
             try:
                 with transaction.atomic():
                     row = (
@@ -114,24 +133,41 @@ def relay(now=None, limit: int = BATCH) -> Relayed:
                     claimed += 1
                     if mail is None and row.kind == OutboxMessage.Kind.EMAIL:
                         mail = get_connection()
-                    _attempt(row, mail, report, now or timezone.now())
+                    error = _attempt(row, mail, report, now or timezone.now())
+                if row.kind == OutboxMessage.Kind.EMAIL and _server_unreachable(error):
+                    mail.close()
+                    mail = UNREACHABLE
             except Exception as error:  # one row must never hold up the others
                 logger.error("outbox row %s not relayed: %s", pk, type(error).__name__)
     finally:
-        if mail is not None:
+        if mail not in (None, UNREACHABLE):
             mail.close()
     if claimed == limit:
         kick_after_commit()  # a full batch: more may be due, in a round of its own
     return report
 
 
-def _attempt(row: OutboxMessage, mail, report: Relayed, now) -> None:
+# The mail connection of a round once the server could not be reached.
+UNREACHABLE = object()
+
+
+def _server_unreachable(error: Exception | None) -> bool:
+    """A failure of the connection itself, not of one message: every other email of the
+    round would fail the same way. (SMTPException is an OSError; socket errors and timeouts
+    are the other OSErrors.)"""
+    if isinstance(error, SMTPServerDisconnected | SMTPConnectError):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, SMTPException)
+
+
+def _attempt(row: OutboxMessage, mail, report: Relayed, now) -> Exception | None:
+    """Deliver one claimed row and record the outcome; the error if it failed."""
     try:
         with transaction.atomic():
             delivered = _deliver(row, mail)
     except Exception as error:
         _failed_attempt(row, error, report, now)
-        return
+        return error
     row.status = OutboxMessage.Status.SENT if delivered else OutboxMessage.Status.SKIPPED
     row.finished_at = timezone.now()
     row.attempts += 1
@@ -140,6 +176,7 @@ def _attempt(row: OutboxMessage, mail, report: Relayed, now) -> None:
         report.sent += 1
     else:
         report.skipped += 1
+    return None
 
 
 def _deliver(row: OutboxMessage, mail) -> bool:
