@@ -23,6 +23,7 @@ app.on_configure.connect(lambda **_: ensure_database_url(), weak=False)
 @celeryd_init.connect
 @beat_init.connect
 def init_sentry_in_worker(**_) -> None:
+    import config.metrics  # noqa: F401 - tasks counted and timed, a worker's /metrics
     from config.sentry import init_sentry_from_settings
 
     init_sentry_from_settings()

@@ -8,6 +8,8 @@ import re
 
 from django.db import connection
 
+from config.request_id import current_request_id
+
 REDACTED = "…"
 EMAIL_REDACTED = "<email>"
 
@@ -74,10 +76,12 @@ def _token_like(match: re.Match) -> str:
 
 
 class SchemaFilter(logging.Filter):
-    """Stamp every log record with the schema (section) it was written in."""
+    """Stamp every log record with the schema (section) it was written in, and the id of the
+    request or task it was written for (config.request_id)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.schema = getattr(connection, "schema_name", "-")
+        record.request_id = current_request_id()
         return True
 
 

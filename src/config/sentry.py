@@ -3,6 +3,7 @@ from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
 from config.log import REDACTED, redact, redact_query
+from config.request_id import current_request_id
 
 # Request parts that hold what a person typed or carries: never sent.
 _DROPPED_REQUEST_PARTS = ("data", "cookies", "env")
@@ -36,6 +37,9 @@ def before_send(event: dict, hint: dict | None = None) -> dict:
     if isinstance(request, dict):
         for part in _DROPPED_REQUEST_PARTS:
             request.pop(part, None)
+    # The request id finds the event's log lines (config.request_id); Sentry's own ids do not.
+    if current_request_id() != "-":
+        event.setdefault("tags", {})["request_id"] = current_request_id()
     return _redacted(event)
 
 

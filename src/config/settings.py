@@ -10,6 +10,7 @@ settings load (config.embedded_db.ensure_database_url), and they initialise Sent
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,13 @@ from django.utils.translation import gettext_lazy as _
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SRC_DIR = PROJECT_DIR / "src"
+if not (SRC_DIR / "templates").is_dir():
+    # Installed from a wheel (the image), not run from a checkout: the site-wide templates,
+    # static files and catalogues are in <prefix>/share/buddysystem (pyproject's data-files),
+    # and what the platform writes (static files collected, uploads) goes under the working
+    # directory unless STATIC_ROOT and MEDIA_ROOT say otherwise.
+    SRC_DIR = Path(sys.prefix) / "share" / "buddysystem"
+    PROJECT_DIR = Path.cwd()
 
 env = environ.Env()
 
@@ -142,6 +150,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 MIDDLEWARE = [
+    # An id for every request's log lines and answer (config.request_id); requests counted and
+    # timed, and /metrics answered to the scraper's token (config.metrics).
+    "config.request_id.RequestIdMiddleware",
+    "config.metrics.MetricsMiddleware",
     # Health probes answer on any host (a pod IP too), before host routing.
     "config.health.HealthCheckMiddleware",
     # HSTS, nosniff, referrer policy and the HTTPS redirect on every answer, the unknown hosts'
@@ -192,7 +204,7 @@ USE_TZ = True
 
 # --- Files -------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = PROJECT_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(PROJECT_DIR / "staticfiles")))
 STATICFILES_DIRS = [SRC_DIR / "static"]
 # WhiteNoise serves STATIC_ROOT, filled by collectstatic (deploy/Dockerfile) with hashed names
 # and compressed copies; pages link to the hashed names (cached for ever). The test suite runs
@@ -261,6 +273,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 # The queue this process publishes to and a worker started here consumes (tests use their own).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# Match runs (seconds of CPU each) may go to a queue of their own, consumed by workers of their
+# own (`-Q matching`: deploy/, helm/), so that they never hold up emails; by default the same.
+CELERY_TASK_ROUTES = {
+    "matching.tasks.run_matching": {
+        "queue": env("CELERY_MATCHING_QUEUE", default=CELERY_TASK_DEFAULT_QUEUE)
+    }
+}
 # A task past the soft limit gets SoftTimeLimitExceeded (it can clean up), past the hard
 # limit its worker process is killed. A match run on 10,000 students takes about 5 s.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
@@ -373,13 +392,16 @@ LOGGING = {
         "redact": {"()": "config.log.RedactingFilter"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(schema)s] %(name)s %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s [%(schema)s] %(name)s %(message)s"},
+        # one JSON object a line, with schema and request id (config.logformat): the image's
+        # LOG_FORMAT
+        "json": {"()": "config.logformat.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "filters": ["schema", "redact"],
-            "formatter": "plain",
+            "formatter": env("LOG_FORMAT", default="plain"),
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
@@ -394,3 +416,7 @@ LOGGING = {
 # config.asgi, the Celery worker and beat in config.celery), not here.
 SENTRY_DSN = env("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+# Prometheus (config.metrics): nothing is served without a token; with one, web pods answer
+# /metrics to `Authorization: Bearer <token>` and Celery workers on METRICS_PORT.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_PORT = env.int("METRICS_PORT", default=9100)
