@@ -1,5 +1,5 @@
-"""A broker that does not answer: tasks go to a Redis address where nothing listens, and
-publishing fails at once (no retries). Everything is put back afterwards, eager again as the
+"""Brokers for tests that publish for real instead of running tasks in-process: one that does
+not answer, and kombu's in-memory one. Everything is put back afterwards, eager again as the
 tests run."""
 
 from contextlib import contextmanager
@@ -10,10 +10,24 @@ from kombu import pools
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
 
-@contextmanager
 def unreachable_broker():
     """Tasks go to a real Redis address where nothing listens, and publishing fails at once
-    (no retries); everything is put back afterwards, eager again as the tests run."""
+    (no retries)."""
+    return _broker(
+        UNREACHABLE_BROKER,
+        broker_connection_timeout=1,
+        # kombu's channel would otherwise retry the connection for about two seconds
+        broker_transport_options={"max_retries": 0, "socket_connect_timeout": 1},
+    )
+
+
+def memory_broker():
+    """Tasks are published to kombu's in-process memory transport, where nothing runs them."""
+    return _broker("memory://")
+
+
+@contextmanager
+def _broker(url: str, **options):
     from config.celery import app
 
     conf = app.conf
@@ -30,14 +44,12 @@ def unreachable_broker():
     saved_pool, saved_producers = app._pool, app.amqp._producer_pool
     app._pool = app.amqp._producer_pool = None  # new connections, to the new address
     conf.update(
-        broker_url=UNREACHABLE_BROKER,
+        broker_url=url,
         broker_write_url=None,
         task_always_eager=False,
         task_publish_retry=False,
         broker_connection_retry=False,
-        broker_connection_timeout=1,
-        # kombu's channel would otherwise retry the connection for about two seconds
-        broker_transport_options={"max_retries": 0, "socket_connect_timeout": 1},
+        **options,
     )
     try:
         yield
