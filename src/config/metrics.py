@@ -26,6 +26,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from django.conf import settings
@@ -40,6 +41,11 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+
+# Every process of a pod writes its samples there, commands too: it must exist before the
+# first metric below is created.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 PATH = "/metrics"
 MATCH_RUN_TASK = "matching.tasks.run_matching"
