@@ -142,6 +142,11 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOGOUT_REDIRECT_URL = "core:home"
 # Invitation links (set your password) stay valid a week.
 PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
+# Argon2id first (core.accounts.hashers says why); PBKDF2 still checks the hashes made before.
+PASSWORD_HASHERS = [
+    "core.accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
