@@ -110,11 +110,7 @@ TENANT_APPS = [
     "coordinator",
     "demo",
 ]
-INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + [
-    # last: Django's form templates, which our apps' templates override (TemplatesSetting)
-    "django.forms",
-]
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
 # Email is the login everywhere; public (platform admins) and every section have their
 # own user table, so a student exists only in the section where they registered.
@@ -169,6 +165,8 @@ MIDDLEWARE = [
     # page included; then static files, served before host routing (no section lookup).
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Uploaded logos from MEDIA_ROOT with DEBUG off (config.media), before host routing too.
+    "config.media.MediaMiddleware",
     # Before host routing too: the unknown hosts' page gets the policy and its nonce.
     "csp.middleware.CSPMiddleware",
     "tenants.middleware.SectionMiddleware",

@@ -147,6 +147,10 @@ def main() -> None:
     run(buddysystem, "check", "--deploy", "--fail-level", "WARNING", env=env, cwd=app_dir)
     print(f"   {time.monotonic() - t:.0f} s")
 
+    logo = app_dir / "media" / "sections" / "lyon" / "0123abcd-logo.png"
+    logo.parent.mkdir(parents=True)
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+
     step("gunicorn -c python:config.gunicorn config.wsgi (DEBUG off)")
     port = free_port()
     log_path = work / "gunicorn.log"
@@ -182,6 +186,8 @@ def serve_checks(port: int) -> None:
     status, _, body = get(port, "/", host, Cookie="django_language=fr")
     check(status == 200 and 'lang="fr"' in body.decode(), "French page (compiled catalogue)")
     check("Se connecter" in body.decode() or "Connexion" in body.decode(), "French text")
+    status, headers, _ = get(port, "/media/sections/lyon/0123abcd-logo.png", host)
+    check(status == 200 and headers.get("Content-Type") == "image/png", "an uploaded logo")
     check(get(port, "/healthz", "10.0.0.7")[0] == 200, "/healthz on a pod IP")
     status, _, body = get(port, "/readyz", "10.0.0.7")
     check(status == 200 and json.loads(body)["checks"]["database"], "/readyz: database ok")
