@@ -110,7 +110,11 @@ TENANT_APPS = [
     "coordinator",
     "demo",
 ]
-INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + [
+    # last: Django's form templates, which our apps' templates override (TemplatesSetting)
+    "django.forms",
+]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Email is the login everywhere; public (platform admins) and every section have their
 # own user table, so a student exists only in the section where they registered.
