@@ -31,6 +31,9 @@ from pathlib import Path
 
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from build_wheel import build_wheel  # tests/build_wheel.py
+
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "buddysystem_install"
 EMAIL = "zephyrine.quill@example.org"
@@ -98,11 +101,8 @@ def main() -> None:
     venv = work / "venv"
     bin_ = venv / "bin"
 
-    t = step("wheel (pip wheel --no-deps), clean virtualenv, non-editable install")
-    run(
-        sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(ROOT)
-    )
-    wheel = next((work / "dist").glob("buddysystem-*.whl"))
+    t = step("wheel (from the image's build context), clean virtualenv, non-editable install")
+    wheel = build_wheel(work / "dist")
     run(sys.executable, "-m", "venv", str(venv))
     run(str(bin_ / "pip"), "install", "-q", "-c", str(ROOT / "constraints.txt"), f"{wheel}[server]")
     print(f"   {time.monotonic() - t:.0f} s")

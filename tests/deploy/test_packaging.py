@@ -6,12 +6,13 @@ queue. That the install then serves pages is tests/deploy/check_install.py (CI).
 
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
+
+from build_wheel import build_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -19,13 +20,7 @@ DEPLOY = ROOT / "deploy"
 
 @pytest.fixture(scope="module")
 def wheel_files(tmp_path_factory) -> set[str]:
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
-        check=True,
-        timeout=300,
-    )
-    with zipfile.ZipFile(next(out.glob("buddysystem-*.whl"))) as wheel:
+    with zipfile.ZipFile(build_wheel(tmp_path_factory.mktemp("dist"))) as wheel:
         return set(wheel.namelist())
 
 
