@@ -37,10 +37,12 @@ def before_send(event: dict, hint: dict | None = None) -> dict:
     if isinstance(request, dict):
         for part in _DROPPED_REQUEST_PARTS:
             request.pop(part, None)
-    # The request id finds the event's log lines (config.request_id); Sentry's own ids do not.
+    event = _redacted(event)
+    # The request id finds the event's log lines (config.request_id). Added after the
+    # redaction, which would take it for a token: it is ours, or a proxy's checked id.
     if current_request_id() != "-":
         event.setdefault("tags", {})["request_id"] = current_request_id()
-    return _redacted(event)
+    return event
 
 
 def before_breadcrumb(crumb: dict, hint: dict | None = None) -> dict:

@@ -16,7 +16,8 @@ from django.utils.log import configure_logging
 
 from config import metrics
 from config.celery import app
-from config.request_id import HEADER
+from config.request_id import HEADER, bind, unbind
+from config.sentry import before_send
 from core.outbox.models import OutboxMessage
 from matching import tasks as matching_tasks
 from matching.models import MatchRun
@@ -171,6 +172,17 @@ def test_json_log_lines_carry_schema_and_request_id_and_nothing_personal(json_li
     assert EMAIL not in text and "zephyrine" not in text
     assert "/no-such-page/<email>/" in not_found[0]["message"]
     assert lines[-1]["message"] == "could not reach <email>"
+
+
+def test_sentry_events_carry_the_request_id():
+    token = bind("0123456789abcdef0123456789abcdef")
+    try:
+        event = before_send({"message": f"failed for {EMAIL}"})
+    finally:
+        unbind(token)
+    assert event["tags"]["request_id"] == "0123456789abcdef0123456789abcdef"
+    assert EMAIL not in json.dumps(event)
+    assert "tags" not in before_send({"message": "outside any request"})
 
 
 def test_a_request_id_from_the_proxy_is_kept_only_when_trusted(lille_client, settings):
