@@ -110,8 +110,10 @@ TENANT_APPS = [
     "coordinator",
     "demo",
 ]
-INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + [
-    # last: Django's form templates, which our apps' templates override (TemplatesSetting)
+# Last: Django's form templates, which our apps' templates override (TemplatesSetting).
+INSTALLED_APPS = [
+    *SHARED_APPS,
+    *(app for app in TENANT_APPS if app not in SHARED_APPS),
     "django.forms",
 ]
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
