@@ -30,6 +30,25 @@ worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
 # proxies it trusts for client addresses itself: TRUSTED_PROXIES).
 forwarded_allow_ips = "*"
 
+if os.environ.get("LOG_FORMAT") == "json":
+    # gunicorn's own lines (workers booted, killed, timed out) as JSON too: one format a
+    # collector parses. They hold no request data.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "config.logformat.JsonFormatter"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False}
+        },
+    }
+
 
 def on_starting(server) -> None:
     """A fresh folder for the workers' metrics (config.metrics): samples of processes of a

@@ -83,6 +83,8 @@ MATCH_RUN_DURATION = Histogram(
 
 def view_label(request: HttpRequest) -> str:
     """The route's name (`coordinator:students`), never the path: paths hold tokens."""
+    if request.path in ("/healthz", "/readyz"):
+        return "probe"
     match = getattr(request, "resolver_match", None)
     if match is not None:
         return match.view_name or "unnamed"

@@ -202,10 +202,11 @@ def serve_checks(port: int) -> None:
 
 def log_checks(text: str) -> None:
     lines = [line for line in text.splitlines() if line.strip()]
-    app_lines = [line for line in lines if line.startswith("{")]
-    # gunicorn's own start and stop lines are its plain format; every line of ours is JSON.
-    parsed = [json.loads(line) for line in app_lines]
-    check(bool(parsed), f"{len(parsed)} JSON log lines from the workers")
+    plain = [line for line in lines if not line.startswith("{")]
+    check(not plain, f"every line is JSON, gunicorn's own too ({plain[:3]})")
+    parsed = [json.loads(line) for line in lines if line.startswith("{")]
+    check(any(p["logger"] == "gunicorn.error" for p in parsed), "gunicorn's lines are JSON")
+    check(bool(parsed), f"{len(parsed)} JSON log lines")
     check(all({"schema", "request_id", "message"} <= set(p) for p in parsed), "schema, id")
     not_found = [p for p in parsed if p["message"].startswith("Not Found:")]
     check(bool(not_found) and not_found[0]["schema"] == "lyon", "the 404 logged in its schema")
