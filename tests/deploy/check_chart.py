@@ -143,6 +143,14 @@ def check_workloads(documents: list[dict], values: dict) -> None:
         size = ingress["metadata"]["annotations"].get("nginx.ingress.kubernetes.io/proxy-body-size")
         check(size is not None and megabytes(size) >= 3, f"uploads up to 2 MB pass ({size})")
 
+    policies = by_kind(documents, "NetworkPolicy")
+    if values["networkPolicy"]["enabled"]:
+        for name in values["workers"]:
+            policy = policies.get(f"{fullname}-worker-{name}", {"spec": {"ingress": [{}]}})
+            (rule,) = policy["spec"]["ingress"]
+            ports = [p["port"] for p in rule.get("ports", [])]
+            check(ports == ["metrics"] and "from" in rule, f"{name}: only metrics, only scrapers")
+        check(f"{fullname}-beat" in policies, "beat takes no connection")
     check(bool(by_kind(documents, "ConfigMap")), "a ConfigMap")
     secret_name = values["existingSecret"] or f"{fullname}-env"
     check(values["existingSecret"] != "" or secret_name in by_kind(documents, "Secret"),

@@ -11,7 +11,8 @@ JSON logs, metrics behind a token) and check what it serves:
 
 Run from the repository root after `make install` (which compiles the .mo files):
     .venv/bin/python tests/deploy/check_install.py
-DATABASE_URL names the PostgreSQL server (its database is replaced by buddysystem_install).
+DATABASE_URL names the PostgreSQL server; the check makes a database of its own there
+(buddysystem_install_<pid>) and drops it at the end.
 """
 
 import json
@@ -35,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from build_wheel import build_wheel  # tests/build_wheel.py
 
 ROOT = Path(__file__).resolve().parents[2]
-DATABASE = "buddysystem_install"
+# One of its own per run: two CI runs on one PostgreSQL never share it.
+DATABASE = f"buddysystem_install_{os.getpid()}"
 EMAIL = "zephyrine.quill@example.org"
 TOKEN = secrets.token_urlsafe(24)
 
@@ -49,13 +51,17 @@ def run(*command: str, env: dict | None = None, cwd: Path | None = None, timeout
     subprocess.run(command, check=True, env=env, cwd=cwd, timeout=timeout)
 
 
-def database_url() -> str:
+def server_url(database: str) -> str:
     server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urllib.parse.urlsplit(server)
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as db:
+    return urllib.parse.urlsplit(server)._replace(path=f"/{database}").geturl()
+
+
+def recreate_database(create: bool = True) -> str:
+    with psycopg.connect(server_url("postgres"), autocommit=True) as db:
         db.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        db.execute(f'CREATE DATABASE "{DATABASE}"')
-    return parts._replace(path=f"/{DATABASE}").geturl()
+        if create:
+            db.execute(f'CREATE DATABASE "{DATABASE}"')
+    return server_url(DATABASE)
 
 
 def free_port() -> int:
@@ -114,7 +120,7 @@ def main() -> None:
         "PATH": f"{bin_}:{os.environ['PATH']}",
         "HOME": str(work),
         "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": recreate_database(),
         "BASE_DOMAIN": "example.test",
         "SITE_SCHEME": "https",
         "STATIC_ROOT": str(app_dir / "staticfiles"),
@@ -166,6 +172,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     log_checks(log_path.read_text())
+    recreate_database(create=False)
     shutil.rmtree(work, ignore_errors=True)
     print(f"== install check passed in {time.monotonic() - started:.0f} s")
 
