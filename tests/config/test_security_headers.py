@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from clients import section_client
-from test_bad_input import audience, fill, section_routes, world  # noqa: F401 - a fixture
+from section_urls import entry_for, section_routes
+from test_bad_input import fill, world  # noqa: F401 - a fixture
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SRC_DIR = PROJECT_DIR / "src"
@@ -77,7 +78,7 @@ def test_every_page_of_a_section_has_a_strict_policy(world, lille, who):  # noqa
     client = section_client(lille, user)
     seen = 0
     for route in section_routes():
-        if audience(route) != who or route.name in ("accounts:logout", "core:delete_account"):
+        if entry_for(route).who != who or route.name in ("accounts:logout", "core:delete_account"):
             continue
         response = client.get(fill(route, world))
         if "text/html" in response.get("Content-Type", ""):
