@@ -6,6 +6,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.urls import set_urlconf
 from django.utils import translation
+from django.utils.translation import trans_real
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants import selectors
@@ -66,14 +67,30 @@ class SectionLanguageMiddleware(LocaleMiddleware):
 
 
 def activate_visitor_language(request: HttpRequest) -> None:
-    """The language chosen by the visitor, else the section's default, else the browser's."""
+    """The language the visitor chose (the switcher's cookie, kept a year), else the first
+    of their browser's languages that the platform speaks, else the section's own language.
+    A French section speaks English to an English browser: its students are mostly not
+    French."""
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     section = getattr(request, "section", None)
     if chosen in dict(settings.LANGUAGES):
         language = chosen
-    elif section is not None:
-        language = section.default_language
     else:
-        language = translation.get_language_from_request(request)
+        language = browser_language(request) or (
+            section.default_language if section is not None else settings.LANGUAGE_CODE
+        )
     translation.activate(language)
     request.LANGUAGE_CODE = translation.get_language()
+
+
+def browser_language(request: HttpRequest) -> str | None:
+    """The first language of the browser's Accept-Language that the platform speaks."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in trans_real.parse_accept_lang_header(header):
+        if code == "*":
+            return None
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None
