@@ -104,6 +104,15 @@ def check(condition: bool, what: str) -> None:
 def main() -> None:
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="buddysystem-install-"))
+    try:
+        install_and_serve(work)
+    finally:
+        recreate_database(create=False)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"== install check passed in {time.monotonic() - started:.0f} s")
+
+
+def install_and_serve(work: Path) -> None:
     venv = work / "venv"
     bin_ = venv / "bin"
 
@@ -172,9 +181,6 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     log_checks(log_path.read_text())
-    recreate_database(create=False)
-    shutil.rmtree(work, ignore_errors=True)
-    print(f"== install check passed in {time.monotonic() - started:.0f} s")
 
 
 def serve_checks(port: int) -> None:
