@@ -9,6 +9,7 @@ read it.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -30,6 +31,7 @@ from core.exchange.tokens import make_token as invitation_token
 from core.guides.models import Guide
 from core.models import PlaceOfStudy, Profile
 from core.outbox.models import OutboxMessage
+from core.signing import make_link_token
 from core.verification import make_token as verification_token
 from factories import (
     EventFactory,
@@ -160,6 +162,30 @@ def _survey_link() -> Link:
     return Link({"token": survey_token(pair.pk, pair.incoming.pk)}, pair.incoming)
 
 
+def _support_link() -> Link:
+    """A network admin's support access link (network.support), made for this section."""
+    from network.models import SupportAccess
+    from network.support import LINK_PURPOSE
+    from tenants.selectors import current_section
+
+    section = current_section()
+    grant = SupportAccess.objects.create(
+        admin=_public_admin(),
+        admin_email="support@example.org",
+        section=section,
+        reason="A test",
+        expires_at=timezone.now() + timedelta(minutes=15),
+    )
+    return Link({"token": make_link_token(LINK_PURPOSE, grant=grant.pk)}, grant)
+
+
+def _public_admin() -> User:
+    from django_tenants.utils import schema_context
+
+    with schema_context("public"):
+        return User.objects.get_or_create(email="support@example.org")[0]
+
+
 def _set_password_link() -> Link:
     user = UserFactory(is_coordinator=True)
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
@@ -236,6 +262,8 @@ TABLE: dict[str, Entry] = {
     "followup:survey": visitor("get", 200, link=_survey_link),
     "set_language": visitor("get", 302),  # Django's: a GET changes nothing, and redirects
     "api:schema": visitor("get", 200),
+    # a network admin's read-only support access starts here (tests/network/test_support.py)
+    "support:enter": visitor("get", 302, link=_support_link),
     # a student's own pages
     "core:resend_verification": student("post", 302),
     "core:account": student("get", 200),

@@ -82,6 +82,10 @@ TENANT_MULTIPROCESSING_CHUNKS = 4
 SHARED_APPS = [
     "django_tenants",
     "tenants",
+    # the network's admins, join requests, support access and statistics (public schema)
+    "network",
+    # the public schema's own outbox: the network's emails (join requests, admin invitations)
+    "core.outbox",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "core.accounts",
@@ -318,6 +322,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=7),
         "args": ("core.tasks.anonymise_departed_profiles",),
     },
+    # nightly, in the public schema: every section's statistics snapshots (network pages)
+    "network-statistics": {
+        "task": "network.tasks.take_snapshots",
+        "schedule": crontab(hour=5, minute=31),
+    },
+    # every minute, in the public schema: the network's emails (join requests, invitations)
+    "relay-public-outbox": {"task": "core.outbox.tasks.relay", "schedule": crontab()},
     # every minute: what a kick on commit missed (the broker was down) and the retries due
     "relay-outboxes": {
         "task": "tenants.tasks.run_in_every_section",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("core.accounts.urls")),
     path("coordinator/", include("coordinator.urls")),
+    path("coordinator/support/", include("network.support_urls")),
     path("coordinator/matching/", include("matching.urls")),
     path("", include("core.events.urls")),
     path("", include("core.guides.urls")),

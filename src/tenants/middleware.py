@@ -18,10 +18,12 @@ class SectionMiddleware(TenantMainMiddleware):
 
     Sets `request.section`: the Section on a section's host, None on the public site.
 
-    Unknown hosts and inactive sections get a friendly 404 page from the public site.
+    Unknown hosts get a friendly 404 page from the public site; a deactivated section's host
+    answers every path with its "closed" page (410), so nobody registers or logs in there,
+    while its data is kept for when it is reactivated.
     """
 
-    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+    def _route(self, request: HttpRequest) -> HttpResponse | None:
         connection.set_schema_to_public()
         try:
             hostname = self.hostname_from_request(request)
@@ -37,9 +39,16 @@ class SectionMiddleware(TenantMainMiddleware):
 
     def get_tenant(self, domain_model, hostname):
         section = selectors.section_for_host(hostname)
-        if section is None or not section.is_active:
+        if section is None:
             raise Domain.DoesNotExist
         return section
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        response = self._route(request)
+        section = getattr(request, "section", None)
+        if response is None and section is not None and not section.is_active:
+            return self._closed(request, section)
+        return response
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
         self._serve_public_site(request)
@@ -50,6 +59,18 @@ class SectionMiddleware(TenantMainMiddleware):
             "tenants/section_not_found.html",
             {"hostname": hostname, "home_url": site_url(settings.BASE_DOMAIN)},
             status=404,
+        )
+
+    def _closed(self, request: HttpRequest, section) -> HttpResponse:
+        connection.set_schema_to_public()
+        self._serve_public_site(request)
+        request.section = section  # the page keeps the section's name and language
+        activate_visitor_language(request)
+        return render(
+            request,
+            "tenants/section_closed.html",
+            {"closed": section, "home_url": site_url(settings.BASE_DOMAIN)},
+            status=410,
         )
 
     @staticmethod

@@ -54,16 +54,16 @@ def test_unknown_subdomain_gets_a_friendly_404():
     assert "nowhere.localhost" in response.content.decode()
 
 
-def test_inactive_section_gets_the_friendly_404(
+def test_inactive_section_gets_its_closed_page(
     lille_client, lille, django_capture_on_commit_callbacks
 ):
     assert lille_client.get("/").status_code == 200  # now cached
     with django_capture_on_commit_callbacks(execute=True):
         lille.is_active = False
         lille.save()
-    response = lille_client.get("/")
-    assert response.status_code == 404
-    assert "There is no buddy programme here" in response.content.decode()
+    response = lille_client.get("/", HTTP_COOKIE="django_language=en")
+    assert response.status_code == 410
+    assert "ESN Lille's buddy programme is closed" in response.content.decode()
 
 
 def test_a_new_domain_is_served_at_once(lille, django_capture_on_commit_callbacks):
