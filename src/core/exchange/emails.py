@@ -23,7 +23,7 @@ def _invitation(invitation: int) -> Email | None:
             "first_name": found.first_name,
             "link": section_link(section, "exchange:complete", token=make_token(found)),
         },
-        language=section.default_language,
+        language=found.language,
         section=section,
     )
 

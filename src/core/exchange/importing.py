@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
@@ -20,6 +21,7 @@ from core.accounts.models import User, normalise_email
 from core.exchange.models import INVITATION_VALID_FOR, ImportedInvitation
 from core.models import PlaceOfStudy
 from core.names import plain_name
+from tenants.selectors import current_section
 
 HEADER = (
     "email",
@@ -30,11 +32,14 @@ HEADER = (
     "departure_date",
     "place_of_study",
     "home_university",
+    "language",
 )
+# Files made before the language column was added are read as they were.
+HEADER_WITHOUT_LANGUAGE = HEADER[:-1]
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 NAME_COLUMNS = ("first_name", "last_name")
 MAX_LENGTHS = {"email": 254, "first_name": 150, "last_name": 150, "home_university": 150}
-OPTIONAL = {"home_university"}
+OPTIONAL = {"home_university", "language"}
 
 MESSAGES = {
     "not_text": _(
@@ -61,6 +66,7 @@ MESSAGES = {
     "registered": _("%(value)s already has an account in this section."),
     "invited": _("%(value)s has already been invited by an earlier import."),
     "place": _("“%(value)s” is not one of the section's places of study: %(known)s."),
+    "language": _("“%(value)s” is not a language of the platform: %(known)s."),
 }
 
 
@@ -76,6 +82,8 @@ class Report:
     row_count: int = 0
     # The active places of study by lower-case name, read once per file.
     places: dict[str, PlaceOfStudy] = field(default_factory=dict)
+    # The columns of the file: HEADER, or HEADER_WITHOUT_LANGUAGE.
+    columns: tuple[str, ...] = HEADER
 
     def add(self, line: int | None, code: str, column: str = "", **params) -> None:
         self.errors.append({"line": line, "column": column, "code": code, "params": params})
@@ -114,7 +122,9 @@ def parse(content: bytes) -> Report:
     cleaned, emails = [], []
     try:
         header = [cell.strip().lower() for cell in next(reader)]
-        if not _header_is_right(header, report):
+        if header == list(HEADER_WITHOUT_LANGUAGE):
+            report.columns = HEADER_WITHOUT_LANGUAGE
+        elif not _header_is_right(header, report):
             return report
         for cells in reader:
             if not any(cell.strip() for cell in cells):
@@ -178,10 +188,11 @@ def _header_is_right(header: list[str], report: Report) -> bool:
 
 def _clean_row(line: int, cells: list[str], report: Report) -> tuple[dict | None, str]:
     """The cleaned row (None when it has problems) and its email when well-formed."""
-    if len(cells) != len(HEADER):
-        report.add(line, "cells", found=len(cells), expected=len(HEADER))
+    if len(cells) != len(report.columns):
+        report.add(line, "cells", found=len(cells), expected=len(report.columns))
         return None, ""
-    values = dict(zip(HEADER, (cell.strip() for cell in cells), strict=True))
+    values = dict(zip(report.columns, (cell.strip() for cell in cells), strict=True))
+    values.setdefault("language", "")
     for column in NAME_COLUMNS:  # cleaned first: a name of invisible characters is no name
         values[column] = plain_name(values[column])
     before = len(report.errors)
@@ -217,6 +228,7 @@ def _clean_row(line: int, cells: list[str], report: Report) -> tuple[dict | None
                 value=values["place_of_study"],
                 known=_known(report.places),
             )
+    language = _language(line, values["language"], nationality, report)
     if len(report.errors) > before:
         return None, email
     return {
@@ -230,7 +242,23 @@ def _clean_row(line: int, cells: list[str], report: Report) -> tuple[dict | None
         "place_of_study": place.pk,
         "place_of_study_name": place.name,
         "home_university": values["home_university"],
+        "language": language,
     }, email
+
+
+def _language(line: int, value: str, nationality: str, report: Report) -> str:
+    """The language of the student's invitation and pages: the file's, else the section's
+    own for a student of the section's country, else English."""
+    languages = dict(settings.LANGUAGES)
+    if value:
+        code = value.lower()
+        if code not in languages:
+            report.add(line, "language", "language", value=value, known=", ".join(languages))
+        return code
+    section = current_section()
+    if section is not None and nationality == section.country.code:
+        return section.default_language
+    return "en"
 
 
 def _date(line: int, column: str, value: str, report: Report) -> date | None:

@@ -87,6 +87,10 @@ class ImportedInvitation(models.Model):
         PlaceOfStudy, null=True, on_delete=models.SET_NULL, verbose_name=_("place of study")
     )
     home_university = models.CharField(_("home university"), max_length=150, blank=True)
+    # the invitation's and the completed profile's language (importing._language)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
     # Part of the signed link: a link signed for another row (or section) finds nothing.
     token = models.CharField(max_length=64, unique=True, default=new_token)
     created_at = models.DateTimeField(auto_now_add=True)

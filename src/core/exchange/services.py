@@ -68,6 +68,7 @@ def commit_import(actor: User, batch_id: int) -> Outcome:
                 departure_date=date.fromisoformat(row["departure_date"]),
                 place_of_study_id=row["place_of_study"],
                 home_university=row["home_university"],
+                language=row.get("language", "en"),  # rows previewed before the column
             )
             for row in batch.rows
         )

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -101,7 +100,7 @@ def complete(request: HttpRequest, token: str) -> HttpResponse:
     form = CompletionForm(
         request.POST or None,
         invitation=invitation,
-        initial={"language": translation.get_language()},
+        initial={"language": invitation.language},
     )
     languages = SpokenLanguageFormSet(request.POST or None, prefix="languages")
     if request.method == "POST" and form.is_valid() and languages.is_valid():

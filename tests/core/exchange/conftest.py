@@ -33,6 +33,7 @@ def row():
             "departure_date": (today + timedelta(days=150)).strftime("%d/%m/%Y"),
             "place_of_study": "université de lille",
             "home_university": "Universidad de Granada",
+            "language": "",
         }
         return {**values, **overrides}
 

@@ -46,6 +46,7 @@ def test_a_good_file_gives_clean_rows(lille, in_section, place, row, csv_bytes):
         "place_of_study": place.pk,
         "place_of_study_name": "Université de Lille",
         "home_university": "Universidad de Granada",
+        "language": "en",  # Spanish in a French section, no language in the file
     }
     assert (second["email"], second["nationality"], second["home_university"]) == (
         "mixed.case@example.org",
@@ -140,7 +141,7 @@ def test_every_bad_value_is_reported_on_its_line(lille, in_section, place, row, 
     )
     assert words[9] == "“not-an-email” is not a valid email address."
     assert words[10] == "“XX” is not an ISO country code (such as FR, ES or DEU)."
-    assert words[12] == ("This line has 3 values instead of 8: check the separators and quotes.")
+    assert words[12] == ("This line has 3 values instead of 9: check the separators and quotes.")
 
 
 def test_a_duplicate_is_found_even_on_a_line_with_other_problems(
@@ -441,3 +442,26 @@ def test_purge_forgets_expired_previews_and_expired_invitations(
         assert list(ImportedInvitation.objects.values_list("pk", flat=True)) == [recent.pk]
         # the periodic task the beat runs in every section
         assert tasks.purge_import_data() == {"previews": 0, "invitations": 0}
+
+
+def test_a_file_without_the_language_column_is_read_as_before(
+    lille, in_section, place, row, csv_bytes
+):
+    content = csv_bytes([row(1, nationality="FR")], header=importing.HEADER_WITHOUT_LANGUAGE)
+    with in_section(lille):
+        report = importing.parse(content)
+    assert report.errors == []
+    assert report.rows[0]["language"] == "fr"  # Lille speaks French to a French student
+
+
+@pytest.mark.parametrize("value", ["de", "english", "٣", "x" * 40])
+def test_a_language_the_platform_does_not_speak_is_reported(
+    lille, in_section, place, row, csv_bytes, value
+):
+    with in_section(lille):
+        report = importing.parse(csv_bytes([row(1, language=value)]))
+    assert report.rows == []
+    assert [(error["line"], error["column"]) for error in report.errors] == [(2, "language")]
+    assert importing.message(report.errors[0]).endswith(
+        "is not a language of the platform: en, fr."
+    )

@@ -63,7 +63,7 @@ def completion_data(catalogue, **overrides) -> dict:
 # --- the email --------------------------------------------------------------------------
 
 
-def test_each_imported_student_gets_an_invitation_in_the_sections_language(
+def test_each_imported_student_gets_an_invitation_in_the_language_of_the_file(
     paris, in_section, row, csv_bytes, django_capture_on_commit_callbacks
 ):
     with in_section(paris):
@@ -86,6 +86,39 @@ def test_each_imported_student_gets_an_invitation_in_the_sections_language(
     )
     with in_section(paris):
         assert all(invitation.sent_at for invitation in ImportedInvitation.objects.all())
+
+
+def test_without_a_language_a_student_of_the_sections_country_gets_its_language(
+    lille, in_section, catalogue, row, csv_bytes, django_capture_on_commit_callbacks
+):
+    """Lille speaks French: its French students get French, the others English (a Japanese
+    student is sent no French), and a language in the file wins."""
+    rows = [
+        row(1, nationality="FR", first_name="Chloé"),
+        row(2, nationality="JP", first_name="Haruto"),
+        row(3, nationality="JP", first_name="Yui", language="FR"),
+    ]
+    commit_file(lille, in_section, csv_bytes, rows, django_capture_on_commit_callbacks)
+    subjects = {message.to[0]: message.subject for message in mail.outbox}
+    assert subjects["incoming1@example.org"].startswith("Complétez votre profil")
+    assert subjects["incoming2@example.org"].startswith("Complete your profile")
+    assert subjects["incoming3@example.org"].startswith("Complétez votre profil")
+    with in_section(lille):
+        languages = dict(ImportedInvitation.objects.values_list("email", "language"))
+    assert languages == {
+        "incoming1@example.org": "fr",
+        "incoming2@example.org": "en",
+        "incoming3@example.org": "fr",
+    }
+
+
+def test_the_completion_form_opens_in_the_invitations_language(
+    lille, in_section, catalogue, row, csv_bytes, django_capture_on_commit_callbacks, client_for
+):
+    rows = [row(1, nationality="JP")]
+    commit_file(lille, in_section, csv_bytes, rows, django_capture_on_commit_callbacks)
+    page = client_for(lille, language="en").get(link_path(mail.outbox[0])).text
+    assert '<option value="en" selected>' in page
 
 
 def invitation_rows():
