@@ -6,9 +6,9 @@ and newest Kubernetes versions the chart supports. Then what the deployment reli
 from the manifests (probes, one beat, the migration hook, the wildcard host with TLS, the
 upload size, resources and non-root everywhere), and values the schema must refuse are tried.
 
-Needs Python >= 3.12 with helm/requirements-check.txt (helm-python-sdk: Helm's Go library,
+Needs Python >= 3.12 with tests/deploy/requirements.txt (helm-python-sdk: Helm's Go library,
 whose Chart.render is `helm template`; helm-sdkpy, which the issue names, has lint but no
-offline render). tests/deploy/check_chart.sh makes that virtualenv and runs this.
+offline render). tests/deploy/check_deploy_files.sh makes that virtualenv and runs this.
 """
 
 import sys

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The offline Helm chart check (tests/deploy/check_chart.py) in a virtualenv of its own:
-# helm-python-sdk needs Python >= 3.12, the project runs on 3.11. Installs what it needs.
+# The deployment files, offline: the Dockerfile linted (hadolint), the Helm chart checked
+# (tests/deploy/check_chart.py). In a virtualenv of its own: helm-python-sdk needs
+# Python >= 3.12, the project runs on 3.11. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -18,11 +19,13 @@ if [ -z "$python" ]; then
 fi
 
 venv=.venv/chart-tools
-stamp="$venv/.installed-$(sha256sum helm/requirements-check.txt | cut -c1-16)"
+stamp="$venv/.installed-$(sha256sum tests/deploy/requirements.txt | cut -c1-16)"
 if [ ! -e "$stamp" ]; then
   rm -rf "$venv"
   "$python" -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r helm/requirements-check.txt
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/deploy/requirements.txt
   touch "$stamp"
 fi
+echo "-- hadolint deploy/Dockerfile"
+"$venv/bin/hadolint" deploy/Dockerfile
 "$venv/bin/python" tests/deploy/check_chart.py
