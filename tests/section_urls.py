@@ -306,7 +306,8 @@ TABLE: dict[str, Entry] = {
     "matching:decide": coordinator("post", 302, **RUN),
     "matching:pairs": coordinator("get", 200),
     "matching:new_pair": coordinator("get", 200),
-    "matching:end_pair": coordinator("post", 302, **PAIR),
+    "matching:find_student": coordinator("get", 200, kwargs={"role": "incoming"}),
+    "matching:end_pair": coordinator("get", 200, **PAIR),
     "matching:waiting": coordinator("get", 200),
     "matching:policy": coordinator("get", 200),
     # events and messages

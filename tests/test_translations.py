@@ -117,7 +117,8 @@ def coordinator_url_names() -> set[str]:
     return set(walk(get_resolver(settings.ROOT_URLCONF).url_patterns, "", ""))
 
 
-# Coordinator URLs that are no page to read: POST-only actions, and a CSV download.
+# Coordinator URLs that are no page to read: POST-only actions, a CSV download, and the
+# fragment the new-pair form's search fetches (tests/matching/test_review.py reads it in French).
 NOT_PAGES = {
     "coordinator:set_student_active",
     "coordinator:catalogue",
@@ -127,7 +128,7 @@ NOT_PAGES = {
     "coordinator:export_pairs",
     "matching:start_run",
     "matching:decide",
-    "matching:end_pair",
+    "matching:find_student",
     "events:export_attendees",
     "events:send_message",
     "exchange:commit",
@@ -187,6 +188,8 @@ def coordinator_pages(section, in_section, coordinator_user) -> list[str]:
         f"/coordinator/matching/runs/{run.pk}/",
         "/coordinator/matching/pairs/",
         "/coordinator/matching/pairs/new/",
+        f"/coordinator/matching/pairs/new/?incoming_q={incoming.user.last_name}",
+        f"/coordinator/matching/pairs/{pair.pk}/end/",
         "/coordinator/matching/waiting/",
         "/coordinator/matching/settings/",
         "/coordinator/events/",

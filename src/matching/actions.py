@@ -9,6 +9,8 @@ PAIR_ENDED = "pair_ended"
 PROPOSALS_REJECTED = "proposals_rejected"
 PAIR_PINNED = "pair_pinned"
 POLICY_CHANGED = "policy_changed"
+WAITING_TOLD = "waiting_list_told"
+PROPOSALS_CONFIRMING = "proposals_confirming"
 
 LABELS = {
     MATCH_RUN_STARTED: _("Matching started"),
@@ -18,4 +20,6 @@ LABELS = {
     PROPOSALS_REJECTED: _("Proposals rejected"),
     PAIR_PINNED: _("Pair pinned for the next run"),
     POLICY_CHANGED: _("Matching policy changed"),
+    WAITING_TOLD: _("Students told they are on the waiting list"),
+    PROPOSALS_CONFIRMING: _("Confirmation of proposals started"),
 }

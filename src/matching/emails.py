@@ -12,7 +12,7 @@ from core.models import Profile
 from core.outbox.emails import Email, EmailKind, register, render_email
 from matching.disclosure import buddy_contact
 from matching.explanations import common_ground
-from matching.models import Pair
+from matching.models import Pair, WaitingListEntry
 from tenants.selectors import current_section
 
 PAIR_CONFIRMED_EMAIL = "matching.pair_confirmed"
@@ -78,12 +78,13 @@ def _waiting_list(profile: int) -> Email | None:
     student = Profile.objects.select_related("user").filter(pk=profile).first()
     if student is None or student.status != Profile.Status.ACTIVE:
         return None
-    if Pair.objects.active().of(student).exists():
+    entry = WaitingListEntry.objects.filter(profile=student).first()
+    if entry is None or Pair.objects.active().of(student).exists():
         return None  # matched meanwhile
     return render_email(
         to=student.user.email,
         template="matching/email/waiting_list",
-        context={"first_name": student.user.first_name},
+        context={"first_name": student.user.first_name, "reason": entry.reason},
         language=student.language,
         section=current_section(),
     )

@@ -9,6 +9,19 @@ from matching.engine import policy as criteria
 
 LANGUAGE_NAMES = dict(SPOKEN_LANGUAGES)
 
+CRITERION_LABELS = {
+    "shared_languages": gettext_lazy("Shared languages"),
+    "shared_hobbies": gettext_lazy("Shared hobbies"),
+    "same_place_of_study": gettext_lazy("Same place of study"),
+    "same_faculty": gettext_lazy("Same faculty"),
+    "age_difference": gettext_lazy("Close in age"),
+    "arrival_in_availability": gettext_lazy("Arrival while the buddy is available"),
+    "gender_preference": gettext_lazy("Gender preference met"),
+    "nationality_diversity": gettext_lazy("Different nationalities"),
+    "buddy_experience": gettext_lazy("Buddy's experience"),
+    "early_arrival": gettext_lazy("Earliest arrivals first"),
+}
+
 CONSTRAINT_NAMES = {
     criteria.COMMON_LANGUAGE: gettext_lazy("no common language"),
     criteria.GENDER_PREFERENCE: gettext_lazy("gender preference not respected"),

@@ -1,23 +1,16 @@
 from django import forms
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
-from core.models import Profile
+from core.ids import parse_id
+from core.models import PlaceOfStudy, Profile
 from matching.engine.policy import CRITERIA, DEFAULT_HARD, DEFAULT_WEIGHTS, HARD_CONSTRAINTS
+from matching.explanations import CRITERION_LABELS
 from matching.models import MatchingPolicy
 from matching.waiting import available_buddies, waiting_incoming
 
-CRITERION_LABELS = {
-    "shared_languages": _("Shared languages"),
-    "shared_hobbies": _("Shared hobbies"),
-    "same_place_of_study": _("Same place of study"),
-    "same_faculty": _("Same faculty"),
-    "age_difference": _("Close in age"),
-    "arrival_in_availability": _("Arrival while the buddy is available"),
-    "gender_preference": _("Gender preference met"),
-    "nationality_diversity": _("Different nationalities"),
-    "buddy_experience": _("Buddy's experience"),
-    "early_arrival": _("Earliest arrivals first"),
-}
 CONSTRAINT_LABELS = {
     "common_language": _("At least one common language"),
     "gender_preference": _("Respect a student's wish for a buddy of the same gender"),
@@ -75,8 +68,17 @@ class PolicyForm(forms.Form):
 
 
 class StudentChoiceField(forms.ModelChoiceField):
+    """A student picked from search results: validated against every student it may be,
+    but only the results are rendered (never thousands of options, never an email)."""
+
+    widget = forms.RadioSelect
+
     def label_from_instance(self, profile: Profile) -> str:
-        return f"{profile.user.get_full_name()} ({profile.nationality.code}, {profile.user.email})"
+        place = profile.place_of_study.name if profile.place_of_study else "—"
+        return f"{profile.user.get_full_name()} ({profile.nationality.code}, {place})"
+
+    def show(self, profiles) -> None:
+        self.widget.choices = [(p.pk, self.label_from_instance(p)) for p in profiles]
 
 
 class ManualPairForm(forms.Form):
@@ -88,10 +90,66 @@ class ManualPairForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["incoming"].queryset = waiting_incoming().select_related("user")
-        self.fields["buddy"].queryset = (
-            available_buddies().filter(free_places__gt=0).select_related("user")
+        self.fields["incoming"].queryset = waiting_incoming().select_related(
+            "user", "place_of_study"
         )
+        self.fields["buddy"].queryset = (
+            available_buddies().filter(free_places__gt=0).select_related("user", "place_of_study")
+        )
+        for name in ("incoming", "buddy"):
+            self.fields[name].show([])
+
+    def show_results(self, role: str, term: str, limit: int = 20) -> None:
+        """Offer the students of `role` whose name contains `term`, and the one chosen."""
+        field = self.fields[role]
+        found = list(search_students(field.queryset, term)[:limit]) if term else []
+        chosen = parse_id(self.data.get(role)) if self.is_bound else None
+        if chosen and chosen not in {p.pk for p in found}:
+            found = list(field.queryset.filter(pk=chosen)) + found
+        field.show(found)
+
+
+def search_students(profiles, term: str):
+    """Students whose first name, last name or full name contains `term` (not the email)."""
+    full_name = Concat("user__first_name", Value(" "), "user__last_name")
+    return (
+        profiles.annotate(full_name=full_name)
+        .filter(full_name__icontains=term)
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+
+
+class StudentSearchForm(forms.Form):
+    """The search boxes of the new-pair form; with htmx they search as one types."""
+
+    incoming_q = forms.CharField(
+        label=_("Find an incoming student"), required=False, max_length=100
+    )
+    buddy_q = forms.CharField(label=_("Find a local buddy"), required=False, max_length=100)
+
+    def __init__(self, *args, search_urls: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for role in ("incoming", "buddy"):
+            self.fields[f"{role}_q"].widget = forms.TextInput(
+                attrs={
+                    "type": "search",
+                    "autocomplete": "off",
+                    "hx-get": search_urls[role],
+                    "hx-trigger": "input changed delay:300ms, search",
+                    "hx-target": f"#{role}-choices",
+                    "hx-include": "this",
+                }
+            )
+
+    def term(self, role: str) -> str:
+        return self.cleaned_data.get(f"{role}_q", "").strip() if self.is_valid() else ""
+
+
+class PairSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=100)
+
+    def term(self) -> str:
+        return self.cleaned_data["q"].strip() if self.is_valid() else ""
 
 
 class EndPairForm(forms.Form):
@@ -103,6 +161,8 @@ class ReviewFilterForm(forms.Form):
         "-score": _("Best score first"),
         "score": _("Lowest score first"),
         "incoming__arrival_date": _("Earliest arrival first"),
+        "incoming__user__last_name": _("Incoming student's name"),
+        "buddy__user__last_name": _("Buddy's name"),
     }
     status = forms.ChoiceField(
         label=_("Status"),
@@ -114,6 +174,12 @@ class ReviewFilterForm(forms.Form):
             ("rejected", _("Rejected")),
         ],
     )
-    min_score = forms.IntegerField(label=_("Score at least"), required=False, min_value=0)
-    search = forms.CharField(label=_("Name or email"), required=False, max_length=100)
+    min_score = forms.IntegerField(
+        label=_("Score at least (0-100)"), required=False, min_value=0, max_value=100
+    )
+    search = forms.CharField(label=_("Name"), required=False, max_length=100)
+    nationality = CountryField(blank=True).formfield(label=_("Nationality"), required=False)
+    place_of_study = forms.ModelChoiceField(
+        label=_("Place of study"), required=False, queryset=PlaceOfStudy.objects.all()
+    )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))

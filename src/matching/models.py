@@ -151,6 +151,78 @@ class Proposal(models.Model):
         return f"proposal #{self.pk} ({self.score})"
 
 
+class WaitingListEntry(models.Model):
+    """An incoming student a run left without a buddy, with the run's reason for them.
+
+    Written by the run; the student is told (`told_at`) only once a coordinator has reviewed
+    the run. Removed when the student gets a pair or a later run proposes one.
+    """
+
+    class Reason(models.TextChoices):
+        # every buddy who could take them was given to someone else, or nobody has a place
+        NO_FREE_PLACE = "no_buddy_available", _("No buddy with a free place")
+        GENDER_PREFERENCE = "gender_preference", _("No buddy fitting the gender they asked for")
+        DATES = "dates_overlap", _("No buddy available during their stay")
+        LANGUAGE = "common_language", _("No buddy speaking one of their languages")
+        PLACE_OF_STUDY = "same_place_of_study", _("No buddy from their place of study")
+        COMBINATION = "combination", _("No buddy fitting all the rules together")
+
+    profile = models.OneToOneField(
+        "core.Profile", on_delete=models.CASCADE, related_name="waiting_list_entry"
+    )
+    run = models.ForeignKey(MatchRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(_("why"), max_length=20, choices=Reason)
+    created_at = models.DateTimeField(auto_now_add=True)
+    told_at = models.DateTimeField(_("told on"), null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "told_at"], name="matching_waiting_run_told")]
+
+    def __str__(self) -> str:
+        return f"waiting list {self.profile_id}"
+
+
+class Confirmation(models.Model):
+    """A coordinator's "confirm these proposals", carried out by a task in batches.
+
+    The task is started through the outbox with the row, and confirming a proposal is
+    idempotent, so a task that dies is started again and carries on where it stopped.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="confirmations")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposal_ids = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"confirmation #{self.pk}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status != self.Status.DONE
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.confirmed + self.skipped) / self.total) if self.total else 100
+
+
 class ForbiddenPair(models.Model):
     """A pair the coordinator rejected: no later run proposes it again."""
 

@@ -18,7 +18,7 @@ from core.models import Profile, SectionSettings
 from core.outbox.services import send_email
 from matching import actions
 from matching.emails import PAIR_CONFIRMED_EMAIL, PAIR_ENDED_EMAIL
-from matching.models import Pair, PinnedPair, Proposal
+from matching.models import Pair, PinnedPair, Proposal, WaitingListEntry
 
 LEFT_TO_END_REASON = {
     LeftBecause.WITHDREW: Pair.EndReason.WITHDREW,
@@ -67,6 +67,7 @@ def make_pair(
             confirmed_by=user,
         )
         PinnedPair.objects.filter(incoming=incoming).delete()
+        WaitingListEntry.objects.filter(profile=incoming).delete()  # no longer waiting
         for student in (incoming, buddy):
             send_email(
                 f"pair-confirmed:{pair.pk}:{student.pk}",

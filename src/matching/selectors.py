@@ -152,13 +152,33 @@ def engine_profiles(incoming: Profile, buddy: Profile) -> tuple[Incoming, Buddy]
 SHORTAGE_REASONS = (COMMON_LANGUAGE, DATES_OVERLAP, GENDER_PREFERENCE, SAME_PLACE_OF_STUDY)
 
 
-def students_without_candidates(data: MatchingInput, result: MatchResult) -> dict[str, int]:
-    """How many unmatched students had no feasible buddy at all, by the constraint that alone
-    rules every buddy out ("combination" when only several together do)."""
+@dataclass(frozen=True)
+class LeftWaiting:
+    """Why a run left one incoming student without a buddy."""
+
+    # the constraints that alone rule out every buddy, ["combination"] when only several
+    # together do, ["no_buddy_available"] when buddies fitted but their places went to others
+    reasons: list[str]
+    # False when some buddy fitted the rules (the places ran out)
+    without_candidates: bool
+
+    @property
+    def reason(self) -> str:
+        """The one reason told to the student: the first of `reasons`."""
+        return self.reasons[0]
+
+
+NO_FREE_PLACE = "no_buddy_available"
+
+
+def left_waiting(data: MatchingInput, result: MatchResult) -> dict[str, LeftWaiting]:
+    """Each unmatched student's reasons, by engine id."""
     unmatched = set(result.unmatched)
     left = [person for person in data.incoming if person.id in unmatched]
-    if not left or not data.buddies:
-        return {"no_buddy_available": len(left)} if left else {}
+    if not left:
+        return {}
+    if not data.buddies:
+        return {person.id: LeftWaiting([NO_FREE_PLACE], True) for person in left}
     policy = data.policy.to_engine()
     today = timezone.localdate()
     without = _without_edges(left, data.buddies, policy, today)
@@ -173,12 +193,22 @@ def students_without_candidates(data: MatchingInput, result: MatchResult) -> dic
         for constraint in SHORTAGE_REASONS
         if without and policy.is_hard(constraint)
     }
-    reasons: dict[str, int] = defaultdict(int)
+    found = {person.id: LeftWaiting([NO_FREE_PLACE], False) for person in left}
     for person in without:
         alone = [c for c, ids in ruled_out_by.items() if person.id in ids]
-        for constraint in alone or ["combination"]:
-            reasons[constraint] += 1
-    return dict(reasons)
+        found[person.id] = LeftWaiting(alone or ["combination"], True)
+    return found
+
+
+def students_without_candidates(reasons: dict[str, LeftWaiting]) -> dict[str, int]:
+    """How many unmatched students had no feasible buddy at all, by the constraint that alone
+    rules every buddy out ("combination" when only several together do)."""
+    counts: dict[str, int] = defaultdict(int)
+    for person in reasons.values():
+        if person.without_candidates:
+            for reason in person.reasons:
+                counts[reason] += 1
+    return dict(counts)
 
 
 def _without_edges(people: list[Incoming], buddies: list[Buddy], policy: Policy, today) -> list:

@@ -8,18 +8,28 @@ import statistics
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core import audit
 from core.accounts.models import User
 from core.models import Profile
-from core.outbox.services import send_email, start_task
+from core.outbox.services import send_emails, start_task
 from matching import actions, selectors
 from matching.emails import WAITING_LIST_EMAIL
 from matching.engine.match import match
 from matching.engine.policy import Policy
 from matching.engine.scoring import score_pair
-from matching.models import ForbiddenPair, MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
+from matching.models import (
+    Confirmation,
+    ForbiddenPair,
+    MatchingPolicy,
+    MatchRun,
+    Pair,
+    PinnedPair,
+    Proposal,
+    WaitingListEntry,
+)
 from matching.pairs import PairNotPossible, make_pair
 from matching.status import waiting_list_key
 
@@ -117,7 +127,8 @@ def _progress(run: MatchRun, percent: int, note: str, **fields) -> None:
 def _write_proposals(run: MatchRun, data: selectors.MatchingInput, result) -> None:
     pinned = set(data.pinned)
     scores = sorted(pair.score for pair in result.pairs)
-    without = selectors.students_without_candidates(data, result)
+    left = selectors.left_waiting(data, result)
+    without = selectors.students_without_candidates(left)
     with transaction.atomic():
         # Suggestions of earlier runs that nobody decided on are replaced by this run's.
         Proposal.objects.filter(status=Proposal.Status.PROPOSED).update(
@@ -152,11 +163,48 @@ def _write_proposals(run: MatchRun, data: selectors.MatchingInput, result) -> No
             without_candidates=sum(without.values()),
             without_candidates_reasons=without,
         )
-        proposed = {int(pair.incoming) for pair in result.pairs}
-        for person in data.incoming:
-            if int(person.id) not in proposed:
-                key = waiting_list_key(int(person.id))
-                send_email(key, WAITING_LIST_EMAIL, profile=int(person.id))
+        _record_waiting_list(run, data, left)
+
+
+def _record_waiting_list(
+    run: MatchRun, data: selectors.MatchingInput, left: dict[str, selectors.LeftWaiting]
+) -> None:
+    """The run's students left without a buddy, each with its reason; nobody is told yet
+    (that waits for the coordinator's review). A student the run proposes leaves the list."""
+    WaitingListEntry.objects.filter(
+        profile_id__in=[int(person.id) for person in data.incoming if person.id not in left]
+    ).delete()
+    WaitingListEntry.objects.bulk_create(
+        [
+            WaitingListEntry(profile_id=int(person_id), run=run, reason=why.reason)
+            for person_id, why in left.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["profile"],
+        update_fields=["run", "reason"],  # told_at is kept: a student is told once
+        batch_size=1000,
+    )
+
+
+def tell_waiting_students(user: User | None, run: MatchRun) -> int:
+    """Email the students this run left waiting (those not told yet), each with the run's
+    reason: once the coordinator has reviewed the run. Returns how many are told."""
+    with transaction.atomic():
+        entries = list(
+            WaitingListEntry.objects.select_for_update()
+            .filter(run=run, told_at__isnull=True)
+            .values_list("pk", "profile_id")
+        )
+        WaitingListEntry.objects.filter(pk__in=[pk for pk, _profile in entries]).update(
+            told_at=timezone.now()
+        )
+        send_emails(
+            (waiting_list_key(pk), WAITING_LIST_EMAIL, {"profile": profile})
+            for pk, profile in entries
+        )
+        if entries:
+            audit.record(actions.WAITING_TOLD, user, run=run.pk, students=len(entries))
+    return len(entries)
 
 
 @dataclass(frozen=True)
@@ -165,11 +213,12 @@ class Decision:
     skipped: int
 
 
-def confirm_proposals(user: User, proposal_ids: list[int]) -> Decision:
-    """Turn proposals into pairs; each pair's two emails follow the commit, once.
+def confirm_proposals(user: User | None, proposal_ids: list[int]) -> Decision:
+    """Turn proposals into pairs, in one transaction; each pair's two emails are written
+    with it (see `make_pair`), so they follow the commit, once.
 
-    A proposal already decided (a double click) or no longer possible (a student paired by
-    hand meanwhile, a buddy now full) is skipped.
+    A proposal already decided (a double click, a retried task) or no longer possible (a
+    student paired by hand meanwhile, a buddy now full) is skipped.
     """
     done = 0
     with transaction.atomic():
@@ -191,6 +240,97 @@ def confirm_proposals(user: User, proposal_ids: list[int]) -> Decision:
             audit.record(actions.PAIR_CONFIRMED, user, pair=pair.pk)
             done += 1
     return Decision(done, len(proposal_ids) - done)
+
+
+CONFIRM_TASK = "matching.tasks.confirm"
+# Proposals confirmed per transaction: progress shows between batches, and a worker that dies
+# loses at most one uncommitted batch, which the next attempt does again.
+CONFIRM_BATCH = 100
+# A confirmation not moved for this long lost its worker: the sweep starts it again.
+STALE_CONFIRMATION = dt.timedelta(minutes=5)
+
+
+def start_confirmation(
+    user: User, run: MatchRun, proposal_ids: list[int] | None = None
+) -> Confirmation:
+    """Confirm the run's chosen proposals (all those still to decide when None) in a task,
+    and tell the students the run left waiting: the request answers at once.
+
+    The task is started through the outbox in the same transaction, so a request that dies
+    after the commit loses nothing; the waiting students are told now that the coordinator
+    has reviewed the run."""
+    to_decide = run.proposals.filter(status=Proposal.Status.PROPOSED)
+    if proposal_ids is not None:
+        to_decide = to_decide.filter(pk__in=proposal_ids)
+    with transaction.atomic():
+        ids = list(to_decide.order_by("-score", "pk").values_list("pk", flat=True))
+        confirmation = Confirmation.objects.create(
+            run=run, requested_by=user, proposal_ids=ids, total=len(ids)
+        )
+        audit.record(
+            actions.PROPOSALS_CONFIRMING,
+            user,
+            run=run.pk,
+            confirmation=confirmation.pk,
+            proposals=len(ids),
+        )
+        start_task(f"confirm:{confirmation.pk}:1", CONFIRM_TASK, confirmation.pk)
+        tell_waiting_students(user, run)
+    return confirmation
+
+
+def execute_confirmation(confirmation_id: int) -> None:
+    """Confirm a confirmation's proposals in batches, recording progress with each batch.
+
+    Idempotent: a proposal confirmed by an earlier attempt is no longer "proposed" and is
+    not counted twice; a finished confirmation does nothing."""
+    confirmation = Confirmation.objects.filter(pk=confirmation_id).first()
+    if confirmation is None or confirmation.status == Confirmation.Status.DONE:
+        return
+    Confirmation.objects.filter(pk=confirmation_id).update(status=Confirmation.Status.RUNNING)
+    user = confirmation.requested_by
+    ids = confirmation.proposal_ids
+    for start in range(0, len(ids), CONFIRM_BATCH):
+        batch = ids[start : start + CONFIRM_BATCH]
+        with transaction.atomic():
+            # Only what is still to decide: a batch an earlier attempt committed is skipped.
+            open_ids = list(
+                Proposal.objects.filter(pk__in=batch, status=Proposal.Status.PROPOSED).values_list(
+                    "pk", flat=True
+                )
+            )
+            if not open_ids:
+                continue
+            decision = confirm_proposals(user, open_ids)
+            Confirmation.objects.filter(pk=confirmation_id).update(
+                confirmed=F("confirmed") + decision.done,
+                updated_at=timezone.now(),
+            )
+    with transaction.atomic():
+        row = Confirmation.objects.select_for_update().get(pk=confirmation_id)
+        row.skipped = row.total - row.confirmed
+        row.status = Confirmation.Status.DONE
+        row.finished_at = timezone.now()
+        row.save(update_fields=["skipped", "status", "finished_at", "updated_at"])
+
+
+def resume_stale_confirmations(now: dt.datetime | None = None) -> int:
+    """Start again the confirmations whose worker died (nothing moved for a while)."""
+    now = now or timezone.now()
+    stale = Confirmation.objects.exclude(status=Confirmation.Status.DONE).filter(
+        updated_at__lt=now - STALE_CONFIRMATION
+    )
+    with transaction.atomic():
+        found = list(stale.select_for_update(skip_locked=True))
+        for confirmation in found:
+            confirmation.attempts += 1
+            confirmation.save(update_fields=["attempts", "updated_at"])
+            start_task(
+                f"confirm:{confirmation.pk}:{confirmation.attempts}",
+                CONFIRM_TASK,
+                confirmation.pk,
+            )
+    return len(found)
 
 
 def reject_proposals(user: User, proposal_ids: list[int]) -> Decision:

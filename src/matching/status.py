@@ -5,9 +5,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from core.models import Profile
-from core.outbox.selectors import message_exists
 from matching.disclosure import BuddyContact, buddy_contact
-from matching.models import Pair
+from matching.models import Pair, WaitingListEntry
 
 
 @dataclass(frozen=True)
@@ -15,10 +14,14 @@ class ProgrammeStatus:
     # "withdrawn", "deactivated", "unverified", "matched", "stay_over", "waiting_list", "waiting"
     state: str
     buddies: list[BuddyContact] = field(default_factory=list)
+    # on the waiting list: the run's reason (WaitingListEntry.Reason)
+    reason: str = ""
 
 
-def waiting_list_key(profile_id: int) -> str:
-    return f"waiting-list:{profile_id}"
+def waiting_list_key(entry_id: int) -> str:
+    """The outbox key of the email telling a student they are on the waiting list: once per
+    time on the list (a new entry after a pair ended is told again)."""
+    return f"waiting-list:{entry_id}"
 
 
 def active_pairs_of(profile: Profile) -> list[Pair]:
@@ -39,6 +42,7 @@ def programme_status(profile: Profile) -> ProgrammeStatus:
         return ProgrammeStatus("matched", contacts)
     if profile.stay_ends is None or profile.stay_ends < timezone.localdate():
         return ProgrammeStatus("stay_over")
-    if message_exists(waiting_list_key(profile.pk)):
-        return ProgrammeStatus("waiting_list")
+    entry = WaitingListEntry.objects.filter(profile=profile, told_at__isnull=False).first()
+    if entry is not None:
+        return ProgrammeStatus("waiting_list", reason=entry.reason)
     return ProgrammeStatus("waiting")

@@ -10,9 +10,15 @@ def run_matching(run_id: int) -> None:
 
 
 @app.task
+def confirm(confirmation_id: int) -> None:
+    services.execute_confirmation(confirmation_id)
+
+
+@app.task
 def release_stale_runs() -> int:
-    """Periodic, in every section: runs that never started or lost their worker."""
-    return services.release_stale_runs()
+    """Periodic, in every section: runs that never started or lost their worker, and
+    confirmations whose worker died."""
+    return services.release_stale_runs() + services.resume_stale_confirmations()
 
 
 @app.task

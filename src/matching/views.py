@@ -1,9 +1,11 @@
 """The coordinator's matching pages on the section's subdomain."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -11,9 +13,17 @@ from django.views.decorators.http import require_POST
 from core.ids import parse_ids
 from core.permissions import coordinator_required
 from matching import pairs as pair_services
+from matching import review as review_reads
 from matching import selectors, services
-from matching.explanations import constraint_name, hobby_names, reasons
-from matching.forms import EndPairForm, ManualPairForm, PolicyForm, ReviewFilterForm
+from matching.explanations import constraint_name, hobby_names
+from matching.forms import (
+    EndPairForm,
+    ManualPairForm,
+    PairSearchForm,
+    PolicyForm,
+    ReviewFilterForm,
+    StudentSearchForm,
+)
 from matching.models import MatchingPolicy, MatchRun, Pair, Proposal
 from matching.waiting import free_places, waiting_incoming
 
@@ -49,90 +59,149 @@ def start_run(request: HttpRequest) -> HttpResponse:
     return redirect("matching:overview")
 
 
+ROWS_PER_PAGE = 50
+
+
+def _page(request: HttpRequest, rows, param: str = "page"):
+    return Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get(param))
+
+
+def _query_without(request: HttpRequest, *params: str) -> str:
+    """The page's query string without `params`, for the pager's links."""
+    query = request.GET.copy()
+    for param in params:
+        query.pop(param, None)
+    return query.urlencode()
+
+
 @coordinator_required
 def review(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(MatchRun, pk=run_id)
     filters = ReviewFilterForm(request.GET or None)
-    proposals = run.proposals.select_related("incoming__user", "buddy__user")
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["status"]:
-            proposals = proposals.filter(status=data["status"])
-        if data["min_score"] is not None:
-            proposals = proposals.filter(score__gte=data["min_score"])
-        if data["search"]:
-            term = data["search"]
-            proposals = proposals.filter(
-                Q(incoming__user__last_name__icontains=term)
-                | Q(incoming__user__first_name__icontains=term)
-                | Q(incoming__user__email__icontains=term)
-                | Q(buddy__user__last_name__icontains=term)
-                | Q(buddy__user__first_name__icontains=term)
-                | Q(buddy__user__email__icontains=term)
-            )
-        proposals = proposals.order_by(data["sort"] or "-score", "pk")
-    names = hobby_names()
-    rows = [(proposal, reasons(proposal.details, names)) for proposal in proposals]
-    return render(request, "matching/review.html", {"run": run, "rows": rows, "filters": filters})
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    page = _page(request, review_reads.proposals(run, chosen))
+    confirmation = review_reads.latest_confirmation(run)
+    return render(
+        request,
+        "matching/review.html",
+        {
+            "run": run,
+            "filters": filters,
+            "page": page,
+            "rows": review_reads.rows(page, run, hobby_names()),
+            "query": _query_without(request, "page"),
+            "to_decide": review_reads.to_decide(run),
+            "not_told": review_reads.not_told(run),
+            "confirmation": confirmation,
+            "waiting_page": _page(request, review_reads.left_waiting(run), "waiting_page"),
+            "waiting_query": _query_without(request, "waiting_page"),
+        },
+    )
 
 
 @require_POST
 @coordinator_required
 def decide(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Reject at once; confirming and telling the waiting students ask first, saying how many
+    pairs and emails, then run as a task (see services.start_confirmation)."""
     run = get_object_or_404(MatchRun, pk=run_id)
     action = request.POST.get("action")
+    ids = list(
+        run.proposals.filter(
+            pk__in=parse_ids(request.POST.getlist("proposal")), status=Proposal.Status.PROPOSED
+        ).values_list("pk", flat=True)
+    )
     if action == "confirm_all":
-        ids = list(
-            run.proposals.filter(status=Proposal.Status.PROPOSED).values_list("pk", flat=True)
-        )
+        count = review_reads.to_decide(run)
+    elif action == "tell_waiting":
+        count = review_reads.not_told(run)
+    elif action in ("confirm", "reject"):
+        count = len(ids)
     else:
-        ids = parse_ids(request.POST.getlist("proposal"))
-        ids = list(run.proposals.filter(pk__in=ids).values_list("pk", flat=True))
-    if not ids:
-        messages.error(request, _("Select at least one proposal."))
-    elif action == "reject":
+        count = 0
+    if not count:
+        messages.error(
+            request,
+            _("Nobody is left to tell.")
+            if action == "tell_waiting"
+            else _("Select at least one proposal to decide."),
+        )
+        return redirect("matching:review", run_id=run.pk)
+    if action == "reject":
         decision = services.reject_proposals(request.user, ids)
         messages.success(
             request,
             ngettext("%(count)d proposal rejected.", "%(count)d proposals rejected.", decision.done)
             % {"count": decision.done},
         )
-    elif action in ("confirm", "confirm_all"):
-        decision = services.confirm_proposals(request.user, ids)
+        return redirect("matching:review", run_id=run.pk)
+    if request.POST.get("sure") != "yes":
+        return render(
+            request,
+            "matching/confirm_decision.html",
+            {
+                "run": run,
+                "action": action,
+                "ids": ids,
+                "count": count,
+                "emails": 2 * count,
+                "not_told": review_reads.not_told(run),
+            },
+        )
+    if action == "tell_waiting":
+        told = services.tell_waiting_students(request.user, run)
         messages.success(
             request,
-            ngettext("%(count)d pair confirmed.", "%(count)d pairs confirmed.", decision.done)
-            % {"count": decision.done},
-        )
-        if decision.skipped:
-            messages.warning(
-                request,
-                ngettext(
-                    "%(count)d proposal was already decided or is no longer possible.",
-                    "%(count)d proposals were already decided or are no longer possible.",
-                    decision.skipped,
-                )
-                % {"count": decision.skipped},
+            ngettext(
+                "%(count)d student is told they are on the waiting list.",
+                "%(count)d students are told they are on the waiting list.",
+                told,
             )
+            % {"count": told},
+        )
+    else:
+        services.start_confirmation(request.user, run, None if action == "confirm_all" else ids)
+        messages.success(
+            request,
+            _("Confirming the pairs: the emails go out as each pair is made."),
+        )
     return redirect("matching:review", run_id=run.pk)
 
 
 @coordinator_required
 def pairs(request: HttpRequest) -> HttpResponse:
-    active = (
-        Pair.objects.active()
-        .select_related("incoming__user", "buddy__user")
-        .order_by("-confirmed_at")
+    active = Pair.objects.active().select_related(
+        "incoming__user", "incoming__place_of_study", "buddy__user", "buddy__place_of_study"
     )
-    return render(request, "matching/pairs.html", {"pairs": active, "end_form": EndPairForm()})
+    search = PairSearchForm(request.GET or None)
+    term = search.term()
+    if term:
+        active = active.filter(
+            Q(incoming__user__last_name__icontains=term)
+            | Q(incoming__user__first_name__icontains=term)
+            | Q(buddy__user__last_name__icontains=term)
+            | Q(buddy__user__first_name__icontains=term)
+        )
+    return render(
+        request,
+        "matching/pairs.html",
+        {
+            "page": _page(request, active.order_by("-confirmed_at", "pk")),
+            "q": term,
+            "search": search,
+            "query": _query_without(request, "page"),
+        },
+    )
 
 
-@require_POST
 @coordinator_required
 def end_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
-    pair = get_object_or_404(Pair.objects.active(), pk=pair_id)
-    form = EndPairForm(request.POST)
-    if form.is_valid():
+    """Ending a pair asks first: this page says who is told, and why it ends."""
+    pair = get_object_or_404(
+        Pair.objects.active().select_related("incoming__user", "buddy__user"), pk=pair_id
+    )
+    form = EndPairForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         pair_services.end_pair(
             request.user, pair, Pair.EndReason.COORDINATOR, note=form.cleaned_data["reason"]
         )
@@ -140,14 +209,28 @@ def end_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
             request,
             _("The pair has ended; both students are told, and the incoming student waits again."),
         )
-    else:
-        messages.error(request, _("Say why the pair ends."))
-    return redirect("matching:pairs")
+        return redirect("matching:pairs")
+    return render(request, "matching/end_pair.html", {"pair": pair, "form": form})
+
+
+ROLES = ("incoming", "buddy")
+
+
+def _search_urls() -> dict[str, str]:
+    return {role: reverse("matching:find_student", kwargs={"role": role}) for role in ROLES}
+
+
+def _new_pair_forms(request: HttpRequest) -> tuple[ManualPairForm, StudentSearchForm]:
+    form = ManualPairForm(request.POST or None)
+    search = StudentSearchForm(request.GET or None, search_urls=_search_urls())
+    for role in ROLES:
+        form.show_results(role, search.term(role))
+    return form, search
 
 
 @coordinator_required
 def new_pair(request: HttpRequest) -> HttpResponse:
-    form = ManualPairForm(request.POST or None)
+    form, search = _new_pair_forms(request)
     broken: tuple[str, ...] = ()
     if request.method == "POST" and form.is_valid():
         incoming, buddy = form.cleaned_data["incoming"], form.cleaned_data["buddy"]
@@ -177,14 +260,37 @@ def new_pair(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "matching/new_pair.html",
-        {"form": form, "broken": [constraint_name(c) for c in broken]},
+        {"form": form, "search": search, "broken": [constraint_name(c) for c in broken]},
+    )
+
+
+@coordinator_required
+def find_student(request: HttpRequest, role: str) -> HttpResponse:
+    """The students matching what was typed in one search box of the new-pair form (htmx)."""
+    if role not in ROLES:
+        raise Http404
+    form = ManualPairForm()
+    search = StudentSearchForm(request.GET, search_urls=_search_urls())
+    form.show_results(role, search.term(role))
+    return render(
+        request,
+        "matching/_student_choices.html",
+        {"field": form[role], "searched": search.term(role)},
     )
 
 
 @coordinator_required
 def waiting(request: HttpRequest) -> HttpResponse:
-    students = waiting_incoming().select_related("user").order_by("arrival_date")
-    return render(request, "matching/waiting.html", {"students": students})
+    students = (
+        waiting_incoming()
+        .select_related("user", "place_of_study", "waiting_list_entry")
+        .order_by("arrival_date", "pk")
+    )
+    return render(
+        request,
+        "matching/waiting.html",
+        {"page": _page(request, students), "query": _query_without(request, "page")},
+    )
 
 
 @coordinator_required

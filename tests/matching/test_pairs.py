@@ -408,11 +408,17 @@ def test_the_portal_shows_the_waiting_list_then_the_buddy(
     with in_section(lille):
         student = ProfileFactory(user__email="ana@example.org")
         with django_capture_on_commit_callbacks(execute=True):
-            services.request_match_run(coordinator_user)  # no buddy at all
+            run = services.request_match_run(coordinator_user)  # no buddy at all
         client = Client(HTTP_HOST=lille.host)
         client.cookies["django_language"] = "en"
         client.force_login(student.user)
-    assert "You are on the waiting list" in client.get("/account/").content.decode()
+    # not before the coordinator has reviewed the run
+    assert "You are on the waiting list" not in client.get("/account/").content.decode()
+    with in_section(lille), django_capture_on_commit_callbacks(execute=True):
+        services.tell_waiting_students(coordinator_user, run)
+    page = client.get("/account/").content.decode()
+    assert "You are on the waiting list" in page
+    assert "already has as many students as they can take" in page
     with in_section(lille):
         buddy = ProfileFactory(buddy=True, user__email="lucas@example.org")
         Pair.objects.create(incoming=student, buddy=buddy, confirmed_at=timezone.now())

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from core.outbox.models import OutboxMessage
 from factories import ProfileFactory
 from matching import services
-from matching.models import MatchRun, Proposal
+from matching.models import MatchRun, Proposal, WaitingListEntry
 
 pytestmark = pytest.mark.celery_worker
 
@@ -32,9 +32,10 @@ def test_a_run_requested_in_lille_runs_in_lille_on_a_real_worker(
         assert (run.incoming_count, run.matched) == (2, 1)
         assert Proposal.objects.filter(run=run).count() == 1
         assert OutboxMessage.objects.get(key=f"match-run:{run.pk}").status == "sent"
-        # the worker wrote the waiting-list email of the student left waiting, in lille
-        [waiting] = OutboxMessage.objects.filter(key__startswith="waiting-list:")
-        assert waiting.key in {f"waiting-list:{s.pk}" for s in students[1:]}
+        # the worker recorded the student left waiting, in lille (told after the review)
+        [waiting] = WaitingListEntry.objects.all()
+        assert waiting.profile_id in {s.pk for s in students[1:]}
+        assert not OutboxMessage.objects.filter(key__startswith="waiting-list:").exists()
     with django_db_blocker.unblock(), schema_context("paris"):
         assert not MatchRun.objects.exists()
         assert not OutboxMessage.objects.filter(key__startswith="waiting-list:").exists()

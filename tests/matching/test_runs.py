@@ -11,8 +11,18 @@ from core.outbox.models import OutboxMessage
 from factories import ProfileFactory
 from matching import services
 from matching.emails import WAITING_LIST_EMAIL
-from matching.models import ForbiddenPair, MatchingPolicy, MatchRun, Pair, PinnedPair, Proposal
+from matching.models import (
+    ForbiddenPair,
+    MatchingPolicy,
+    MatchRun,
+    Pair,
+    PinnedPair,
+    Proposal,
+    WaitingListEntry,
+)
+from matching.pairs import make_pair
 from matching.selectors import matching_input
+from matching.status import programme_status
 from matching.waiting import available_buddies, free_places, waiting_incoming
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +83,7 @@ def test_a_run_writes_its_proposals_and_figures(in_lille, django_capture_on_comm
     assert run.snapshot["buddies"] == {str(buddy.pk): 1}
 
 
-def test_the_student_left_waiting_gets_one_waiting_list_email_ever(
+def test_the_run_records_who_it_left_waiting_and_tells_nobody_before_the_review(
     in_lille, django_capture_on_commit_callbacks
 ):
     ProfileFactory(buddy=True, capacity=1)
@@ -83,15 +93,61 @@ def test_the_student_left_waiting_gets_one_waiting_list_email_ever(
     late = ProfileFactory(
         user__email="late@example.org", arrival_date=timezone.localdate() + timedelta(days=50)
     )
-    run_now(django_capture_on_commit_callbacks)
-    # the earliest arrival is served first when buddies are short
+    run = run_now(django_capture_on_commit_callbacks)
+    # the earliest arrival is served first when buddies are short; the late one waits, with
+    # the run's own reason, and is not told yet: the coordinator has not reviewed the run
+    [entry] = WaitingListEntry.objects.all()
+    assert (entry.profile, entry.run, entry.reason) == (late, run, "no_buddy_available")
+    assert entry.told_at is None
+    assert mail.outbox == [] and not OutboxMessage.objects.filter(name=WAITING_LIST_EMAIL)
+    assert programme_status(late).state == "waiting"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.tell_waiting_students(None, run) == 1
     assert [m.to for m in mail.outbox] == [["late@example.org"]]
     assert "waiting list" in mail.outbox[0].subject
-    [email] = OutboxMessage.objects.filter(name=WAITING_LIST_EMAIL)
-    assert (email.key, email.status) == (f"waiting-list:{late.pk}", "sent")
-    run_now(django_capture_on_commit_callbacks)
+    assert "already has as many students as they can take" in mail.outbox[0].body
+    assert programme_status(late).state == "waiting_list"
+    # told once: telling again, or a later run leaving them waiting again, sends nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.tell_waiting_students(None, run) == 0
+    again = run_now(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.tell_waiting_students(None, again) == 0
     assert len(mail.outbox) == 1
     assert OutboxMessage.objects.filter(name=WAITING_LIST_EMAIL).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("student", "reason", "words"),
+    [
+        (
+            {"preferred_buddy_gender": "same", "gender": "woman"},
+            "gender_preference",
+            "fits the wish you gave us for a buddy of the same gender",
+        ),
+        ({"arrival_date": 300, "departure_date": 360}, "dates_overlap", "during the dates"),
+        ({"languages": ["ja"]}, "common_language", "speaks one of your languages"),
+    ],
+)
+def test_the_waiting_list_email_gives_the_runs_own_reason(
+    in_lille, django_capture_on_commit_callbacks, student, reason, words
+):
+    """Places are plenty (a buddy with 5): the student waits for a rule the run reported."""
+    today = timezone.localdate()
+    for field in ("arrival_date", "departure_date"):
+        if field in student:
+            student[field] = today + timedelta(days=student[field])
+    ProfileFactory(buddy=True, capacity=5, gender="man", languages=["fr", "en"])
+    waiting = ProfileFactory(user__email="ana@example.org", **student)
+    run = run_now(django_capture_on_commit_callbacks)
+    assert WaitingListEntry.objects.get(profile=waiting).reason == reason
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tell_waiting_students(None, run)
+    [email] = mail.outbox
+    assert words in email.body
+    assert "more students than free places" not in email.body
 
 
 def test_a_waiting_list_email_is_not_sent_once_the_student_has_a_buddy(
@@ -101,12 +157,15 @@ def test_a_waiting_list_email_is_not_sent_once_the_student_has_a_buddy(
     with django_capture_on_commit_callbacks(execute=False):  # the relay is not kicked
         run = services.request_match_run(None)
         services.execute_match_run(run.pk)  # no buddy at all: the student is left waiting
+        services.tell_waiting_students(None, MatchRun.objects.get(pk=run.pk))
     assert OutboxMessage.objects.get(name=WAITING_LIST_EMAIL).status == "pending"
     buddy = ProfileFactory(buddy=True)
-    Pair.objects.create(incoming=student, buddy=buddy, confirmed_at=timezone.now())
+    make_pair(None, student, buddy)
+    assert not WaitingListEntry.objects.exists()  # a pair takes them off the list
     outbox.relay()  # the sweep, later
     assert OutboxMessage.objects.get(name=WAITING_LIST_EMAIL).status == "skipped"
-    assert mail.outbox == []
+    assert not [m for m in mail.outbox if "waiting list" in m.subject]
+    assert programme_status(student).state == "matched"
 
 
 def test_only_one_run_at_a_time(in_lille, django_capture_on_commit_callbacks):

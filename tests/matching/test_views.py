@@ -33,20 +33,23 @@ def test_run_review_confirm_from_the_pages(
     assert "Ana" in page and "Lucas" in page
     assert "both speak English, Spanish" in page or "both speak Spanish, English" in page
     assert "arrives while the buddy is available" in page
-    filtered = coordinator.get(f"/coordinator/matching/runs/{run.pk}/?min_score=999999999")
+    filtered = coordinator.get(f"/coordinator/matching/runs/{run.pk}/?min_score=100")
     assert "No proposals match" in filtered.content.decode()
 
+    decide = f"/coordinator/matching/runs/{run.pk}/decide/"
+    asked = coordinator.post(decide, {"action": "confirm", "proposal": [proposal.pk]})
+    # a confirmation step first, saying how many pairs and emails; nothing is made yet
+    assert asked.status_code == 200
+    assert "1 pair will be made, and 2 emails sent" in asked.content.decode()
+    with in_section(lille):
+        assert not Pair.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        coordinator.post(
-            f"/coordinator/matching/runs/{run.pk}/decide/",
-            {"action": "confirm", "proposal": [proposal.pk]},
-        )
-        again = coordinator.post(
-            f"/coordinator/matching/runs/{run.pk}/decide/",
-            {"action": "confirm", "proposal": [proposal.pk]},
-            follow=True,
-        )
-    assert "already decided" in again.content.decode()
+        coordinator.post(decide, {"action": "confirm", "proposal": [proposal.pk], "sure": "yes"})
+    again = coordinator.post(
+        decide, {"action": "confirm", "proposal": [proposal.pk], "sure": "yes"}, follow=True
+    )
+    assert "Select at least one proposal to decide" in again.content.decode()
+    assert "Last confirmation: 1 pair confirmed" in again.content.decode()
     with in_section(lille):
         assert Pair.objects.count() == 1
     assert len(mail.outbox) == 2
@@ -107,10 +110,10 @@ def test_pin_then_end_a_pair_from_the_pages(coordinator, students, lille, in_sec
     )
     with in_section(lille):
         pair = Pair.objects.get()
-    assert (
-        coordinator.post(f"/coordinator/matching/pairs/{pair.pk}/end/", {"reason": ""}).status_code
-        == 302
-    )
+    asked = coordinator.get(f"/coordinator/matching/pairs/{pair.pk}/end/").content.decode()
+    assert "will no longer be a pair" in asked
+    refused = coordinator.post(f"/coordinator/matching/pairs/{pair.pk}/end/", {"reason": ""})
+    assert refused.status_code == 200 and "errorlist" in refused.content.decode()
     with in_section(lille):
         assert Pair.objects.active().exists()  # a reason is required
     coordinator.post(f"/coordinator/matching/pairs/{pair.pk}/end/", {"reason": "moved away"})

@@ -19,6 +19,7 @@ from core.permissions import coordinator_required
 from core.views import student_required
 
 DELIVERIES_PER_PAGE = 100
+ATTENDEES_PER_PAGE = 100
 
 # --- coordinator: events ----------------------------------------------------------------
 
@@ -70,7 +71,12 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(
         request,
         "events/event_detail.html",
-        {"event": event, "attendees": selectors.attendees(event)},
+        {
+            "event": event,
+            "attendees": Paginator(selectors.attendees(event), ATTENDEES_PER_PAGE).get_page(
+                request.GET.get("page")
+            ),
+        },
     )
 
 

@@ -12,10 +12,10 @@ from matching.followup import selectors, services
 from matching.followup.forms import SurveyForm
 from matching.followup.models import CheckIn, SurveyResponse
 from matching.followup.tokens import checkin_token, read_checkin_token, read_survey_token
-from matching.forms import EndPairForm
 from matching.models import Pair
 
 COMMENTS_PER_PAGE = 50
+PAIRS_PER_PAGE = 50
 
 
 def _invalid_link(request: HttpRequest) -> HttpResponse:
@@ -69,10 +69,9 @@ def coordinator(request: HttpRequest) -> HttpResponse:
         request,
         "matching/followup/coordinator.html",
         {
-            "pairs": [
-                (pair, EndPairForm(auto_id=f"end-{pair.pk}-%s"))
-                for pair in selectors.pairs_needing_attention()
-            ],
+            "page": Paginator(selectors.pairs_needing_attention(), PAIRS_PER_PAGE).get_page(
+                request.GET.get("page")
+            ),
             "figures": selectors.checkin_figures(),
         },
     )

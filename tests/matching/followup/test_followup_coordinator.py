@@ -72,7 +72,7 @@ def test_the_attention_list_and_handling_a_request(
     page = coordinator.get("/coordinator/follow-up/").content.decode()
     assert pair.incoming.user.get_full_name() in page
     assert quiet.incoming.user.get_full_name() not in page
-    assert f'action="/coordinator/matching/pairs/{pair.pk}/end/"' in page
+    assert f'href="/coordinator/matching/pairs/{pair.pk}/end/"' in page
     response = coordinator.post(f"/coordinator/follow-up/{pair.pk}/handled/")
     assert response["Location"] == "/coordinator/follow-up/"
     page = coordinator.get("/coordinator/follow-up/").content.decode()
