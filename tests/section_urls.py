@@ -31,6 +31,8 @@ from core.exchange.tokens import make_token as invitation_token
 from core.guides.models import Guide
 from core.models import PlaceOfStudy, Profile
 from core.outbox.models import OutboxMessage
+from core.signin.models import PendingSignin
+from core.signin.tokens import link_token
 from core.signing import make_link_token
 from core.verification import make_token as verification_token
 from factories import (
@@ -192,6 +194,14 @@ def _set_password_link() -> Link:
     return Link({"uidb64": uidb64, "token": default_token_generator.make_token(user)}, user)
 
 
+def _signin_link() -> Link:
+    user = UserFactory()
+    pending = PendingSignin.objects.create(
+        provider="esn", subject=f"esn-{user.pk}", email=user.email, claimed_at=timezone.now()
+    )
+    return Link({"token": link_token(user.pk, pending.pk)}, pending)
+
+
 # --- the table ---------------------------------------------------------------------------
 
 
@@ -260,6 +270,12 @@ TABLE: dict[str, Entry] = {
     "exchange:complete": visitor("get", 200, link=_invitation_link),
     "followup:checkin": visitor("get", 200, link=_checkin_link),
     "followup:survey": visitor("get", 200, link=_survey_link),
+    # external sign-in: without the root domain's code or a sign-in under way, a clear 400
+    "signin:complete": visitor("get", 400),
+    "signin:link": visitor("get", 400),
+    "signin:link_confirm": visitor("get", 200, link=_signin_link),
+    "signin:register": visitor("get", 400),
+    "signin:offer": visitor("get", 400),
     "set_language": visitor("get", 302),  # Django's: a GET changes nothing, and redirects
     "api:schema": visitor("get", 200),
     # a network admin's read-only support access starts here (tests/network/test_support.py)
@@ -292,6 +308,8 @@ TABLE: dict[str, Entry] = {
         data=lambda pk: {"switch_off": str(pk)},
     ),
     "coordinator:team": coordinator("get", 200),
+    "signin:coordinator_requests": coordinator("get", 200),
+    "signin:settings": coordinator("post", 302),
     "coordinator:deactivate_coordinator": coordinator("post", 302, model=User, make=_coordinator),
     "coordinator:audit_log": coordinator("get", 200),
     "coordinator:retry_email": coordinator("post", 302, model=OutboxMessage, make=_failed_email),

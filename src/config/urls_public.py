@@ -13,6 +13,7 @@ urlpatterns = [
     path("network/", include("network.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
+    path("signin/", include("core.signin.urls_public")),
 ]
 
 # Uploaded files (section logos) in development; a web server serves them in production.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("core.guides.urls")),
     path("", include("core.exchange.urls")),
     path("", include("matching.followup.urls")),
+    path("signin/", include("core.signin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
 ]

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class SigninConfig(AppConfig):
+    """Sign in with MyAcademicID (OpenID Connect) and ESN Accounts (CAS 3)."""
+
+    name = "core.signin"
+    label = "signin"
+    verbose_name = "External sign-in"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from core import audit
+
+        audit.register(
+            {
+                "coordinator_request_confirmed": _(
+                    "Coordinator role confirmed for an ESN board member"
+                ),
+                "coordinator_request_declined": _(
+                    "Coordinator role declined for an ESN board member"
+                ),
+                "signin_settings_changed": _("Sign-in methods changed"),
+            }
+        )

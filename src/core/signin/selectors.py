@@ -1,0 +1,73 @@
+"""Reads of external sign-in."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django_tenants.utils import schema_context
+
+from core.accounts.models import User
+from core.signin.models import CoordinatorRequest, ExternalIdentity, Provider, SigninSettings
+from core.signin.providers import Started, is_configured
+from tenants.models import Section
+from tenants.selectors import section_for_host
+
+BOARD_ROLE_MARK = "board"  # Local.regularBoardMember, Local.boardMember...
+
+
+def offered_providers() -> list[str]:
+    """The sign-in methods this section's portal shows: chosen by it, configured by us."""
+    chosen = SigninSettings.load()
+    return [
+        provider
+        for provider in Provider.values
+        if chosen.offers(provider) and is_configured(provider)
+    ]
+
+
+def started_for(next_url: str, provider: str) -> tuple[Section, Started] | None:
+    """Where a login asked from `next_url` returns: an active section of ours that offers
+    `provider`, and a path on its host. None for any other address (an open redirect else)."""
+    try:
+        parts = urlsplit(next_url)
+    except ValueError:
+        return None
+    if parts.scheme != settings.SITE_SCHEME or not parts.hostname:
+        return None
+    if (parts.port and str(parts.port) != str(settings.SITE_PORT)) or parts.username:
+        return None
+    section = section_for_host(parts.hostname)
+    if section is None or not section.is_active:
+        return None
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    with schema_context(section.schema_name):
+        if provider not in offered_providers():
+            return None
+    return section, Started(schema=section.schema_name, next_path=path)
+
+
+def section_by_schema(schema: str) -> Section | None:
+    return Section.objects.filter(schema_name=schema, is_active=True).first()
+
+
+def identities_of(user: User) -> QuerySet[ExternalIdentity]:
+    return ExternalIdentity.objects.filter(user=user).order_by("provider")
+
+
+def is_board_member(section_code: str, roles: list[str]) -> bool:
+    """An ESN Account of this section (its code as the section configured it) with a board
+    role: the one who may ask for the coordinator role."""
+    ours = SigninSettings.load().esn_section_code.strip().upper()
+    return (
+        bool(ours)
+        and section_code.strip().upper() == ours
+        and any(role.startswith("Local.") and BOARD_ROLE_MARK in role.lower() for role in roles)
+    )
+
+
+def open_coordinator_requests() -> QuerySet[CoordinatorRequest]:
+    return CoordinatorRequest.objects.filter(status=CoordinatorRequest.Status.OPEN).select_related(
+        "user"
+    )

@@ -1,0 +1,53 @@
+"""Sign-in pieces that other apps' templates include: the buttons of the login page, what a
+provider proved of a student (coordinators' student page), the coordinators' settings card."""
+
+from urllib.parse import urlencode
+
+from django import template
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from core.accounts.models import User
+from core.signin import selectors
+from core.signin.forms import SigninSettingsForm
+from core.signin.models import Provider, SigninSettings
+from tenants.models import site_url
+
+register = template.Library()
+
+
+@register.inclusion_tag("signin/_buttons.html", takes_context=True)
+def signin_buttons(context: dict) -> dict:
+    request: HttpRequest = context["request"]
+    # Back to the page the login was for (LoginView checked `next`), on this section's host.
+    path = context.get("next") or ""
+    back = request.section.portal_url + (path if path.startswith("/") else reverse("core:home"))
+    return {
+        "buttons": [
+            (
+                Provider(provider).label,
+                site_url(settings.BASE_DOMAIN)
+                + reverse(
+                    "signin_public:start", urlconf=settings.PUBLIC_SCHEMA_URLCONF, args=[provider]
+                )
+                + "?"
+                + urlencode({"next": back}),
+            )
+            for provider in selectors.offered_providers()
+        ]
+    }
+
+
+@register.inclusion_tag("signin/_identities.html")
+def external_identities(user: User) -> dict:
+    return {"identities": list(selectors.identities_of(user))}
+
+
+@register.inclusion_tag("signin/_settings_card.html", takes_context=True)
+def signin_settings_card(context: dict) -> dict:
+    return {
+        "form": SigninSettingsForm(instance=SigninSettings.load()),
+        "requests": selectors.open_coordinator_requests().count(),
+        "csrf_token": context.get("csrf_token"),
+    }
