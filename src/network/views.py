@@ -75,58 +75,45 @@ def _scope_countries(scope: Scope) -> list[tuple[str, str]]:
 
 @admin_required
 def statistics(request: HttpRequest, scope: Scope) -> HttpResponse:
-    countries = _scope_countries(scope)
+    offered = stats.selection(scope)
     country = request.GET.get("country", "")
     section_choices = (
         list(scope.sections().filter(country=country).values_list("pk", "name"))
-        if country in dict(countries)
+        if country in dict(offered.countries)
         else []
     )
-    everything = stats.snapshots_in_scope(scope)
     filters = StatisticsFilterForm(
         request.GET or None,
-        countries=countries,
+        countries=offered.countries,
         sections=section_choices,
-        semesters=stats.semesters(everything),
+        semesters=offered.semesters,
     )
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    selected = stats.snapshots_in_scope(
-        scope, country=chosen.get("country", ""), section=chosen.get("section")
+    figures = stats.network_figures(
+        scope,
+        offered,
+        country=chosen.get("country", ""),
+        section=chosen.get("section"),
+        semester=chosen.get("semester", ""),
     )
-    trend = stats.trend(selected)
-    semester = chosen.get("semester", "")
-    in_semester = selected.filter(semester=semester) if semester else selected
-    totals = next((t for code, t in trend if code == semester), None) if semester else None
-    if totals is None:
-        totals = stats.Totals(
-            {
-                name: sum(t.values[name] for _c, t in trend)
-                for name in (*stats.COUNTED, "weighted_days", "timed_pairs")
-            }
-        )
-    kinds, top = stats.nationalities(in_semester)
     chart = grouped_bars(
         [
             (semester_label(code), [t.registered_incoming, t.registered_buddies, t.pairs_made])
-            for code, t in trend[-8:]
+            for code, t in figures.trend[-8:]
         ],
         [_("Incoming students"), _("Local buddies"), _("Pairs made")],
     )
-    query = request.GET.copy()
     return render(
         request,
         "network/statistics.html",
         {
             "scope": scope,
             "filters": filters,
-            "totals": totals,
-            "trend": [(semester_label(code), t) for code, t in trend],
+            "figures": figures,
+            "totals": figures.totals,
+            "trend": [(semester_label(code), t) for code, t in figures.trend],
             "chart": chart,
-            "countries": stats.by_country(in_semester),
-            "sections": stats.by_section(in_semester),
-            "nationality_count": kinds,
-            "top_nationalities": top,
-            "query": query.urlencode(),
+            "query": request.GET.urlencode(),
         },
     )
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from core.models import AuditEvent
+from core.models import AuditEvent, SectionSettings
 from network.models import SupportAccess
 from section_urls import COORDINATOR, call, entry_for, section_routes
 
@@ -23,6 +23,8 @@ def open_support(admin_client, section, reason="Their matching looks stuck", min
 
 
 def support_client(admin_client, section) -> Client:
+    with schema_context(section.schema_name):
+        SectionSettings.load()  # made at a coordinator's first visit; a read-only one cannot
     response = open_support(admin_client, section)
     assert response.status_code == 302
     link = response["Location"]
@@ -83,19 +85,29 @@ def test_a_national_admin_of_another_country_cannot_open_it(berlin, national_de,
     assert not SupportAccess.objects.exists()
 
 
+WRITES_WHEN_READ = {"events:export_attendees"}
 COORDINATOR_ROUTES = [r for r in section_routes() if entry_for(r).who == COORDINATOR]
 
 
 @pytest.mark.parametrize("route", COORDINATOR_ROUTES, ids=lambda r: r.name)
-def test_every_coordinator_page_reads_and_no_write_goes_through(route, fr_client, lille):
+def test_every_coordinator_page_reads_and_no_write_goes_through(
+    route, fr_client, lille, coordinator
+):
     entry = entry_for(route)
     client = support_client(fr_client, lille)
     with schema_context("lille"):
         pk = entry.make().pk if entry.make else None
+    if entry.method == "get":
+        # The coordinators opened the page before (a page's settings row is made then: a
+        # read-only visitor could not make it).
+        call(coordinator, route, entry, pk)
+    with schema_context("lille"):
         before = AuditEvent.objects.count()
     response = call(client, route, entry, pk)
     if entry.method == "get":
-        assert response.status_code in (200, 403), route.name
+        # a page that writes when read (an export's audit line) is refused as a whole
+        expected = 403 if route.name in WRITES_WHEN_READ else 200
+        assert response.status_code == expected, route.name
     else:
         assert response.status_code == 403, route.name
     with schema_context("lille"):

@@ -87,20 +87,84 @@ def snapshots_in_scope(scope: Scope, *, country: str = "", section: int | None =
     return snapshots
 
 
-def semesters(snapshots: QuerySet) -> list[tuple[str, str]]:
-    codes = snapshots.order_by("-semester").values_list("semester", flat=True).distinct()
-    return [(code, semester_label(code)) for code in codes]
+def grouped(snapshots: QuerySet) -> list[dict]:
+    """Sums per country and semester: the page's totals, trend and countries, in one query."""
+    return list(snapshots.values("country", "semester").annotate(**_sums()).order_by())
 
 
-def trend(snapshots: QuerySet) -> list[tuple[str, Totals]]:
-    """Sums per semester, oldest first."""
-    rows = snapshots.order_by("semester").values("semester").annotate(**_sums())
-    return [(row.pop("semester"), Totals(row)) for row in rows]
+def add_up(rows: list[dict]) -> Totals:
+    names = (*COUNTED, "weighted_days", "timed_pairs")
+    return Totals({name: sum(row[name] for row in rows) for name in names})
 
 
-def by_country(snapshots: QuerySet) -> list[tuple[str, Totals]]:
-    rows = snapshots.order_by("country").values("country").annotate(**_sums())
-    return [(country_names.name(row.pop("country")), Totals(row)) for row in rows]
+def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        found.setdefault(row[key], []).append(row)
+    return found
+
+
+@dataclass
+class NetworkFigures:
+    totals: Totals
+    trend: list[tuple[str, Totals]]  # oldest semester first
+    by_country: list[tuple[str, Totals]]
+    by_section: list[dict]
+    nationality_count: int
+    top_nationalities: list[tuple[str, int]]
+
+
+@dataclass
+class Selection:
+    """What the filters offer (from the scope's sums) and those sums, for network_figures."""
+
+    rows: list[dict]
+    countries: list[tuple[str, str]]
+    semesters: list[tuple[str, str]]
+
+
+def selection(scope: Scope) -> Selection:
+    rows = grouped(snapshots_in_scope(scope))
+    codes = {row["country"] for row in rows}
+    countries = sorted(((code, country_names.name(code)) for code in codes), key=lambda c: c[1])
+    semesters = sorted({row["semester"] for row in rows}, reverse=True)
+    return Selection(rows, countries, [(code, semester_label(code)) for code in semesters])
+
+
+def network_figures(
+    scope: Scope,
+    chosen: Selection,
+    *,
+    country: str = "",
+    section: int | None = None,
+    semester: str = "",
+) -> NetworkFigures:
+    """The page's figures for the filters chosen, from the scope's sums and three queries."""
+    if section:
+        rows = grouped(snapshots_in_scope(scope, country=country, section=section))
+    else:
+        rows = [row for row in chosen.rows if not country or row["country"] == country]
+    trend = [(code, add_up(group)) for code, group in sorted(_by(rows, "semester").items())]
+    in_semester = [row for row in rows if not semester or row["semester"] == semester]
+    by_country = sorted(
+        (
+            (country_names.name(code), add_up(group))
+            for code, group in _by(in_semester, "country").items()
+        ),
+        key=lambda pair: pair[0],
+    )
+    snapshots = snapshots_in_scope(scope, country=country, section=section)
+    if semester:
+        snapshots = snapshots.filter(semester=semester)
+    kinds, top = nationalities(snapshots)
+    return NetworkFigures(
+        totals=add_up(in_semester),
+        trend=trend,
+        by_country=by_country,
+        by_section=by_section(snapshots),
+        nationality_count=kinds,
+        top_nationalities=top,
+    )
 
 
 def by_section(snapshots: QuerySet, limit: int = SECTIONS_LISTED) -> list[dict]:
