@@ -326,6 +326,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=41),
         "args": ("core.exchange.tasks.purge_import_data",),
     },
+    "purge-pending-signins": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(hour=2, minute=53),
+        "args": ("core.signin.tasks.purge_pending_signins",),
+    },
     "erase-profiles-after-the-stay": {
         "task": "tenants.tasks.run_in_every_section",
         "schedule": crontab(hour=4, minute=7),

@@ -174,7 +174,7 @@ def test_returning_without_a_ticket(flow, lille):
 
 def test_paris_does_not_offer_esn_accounts(flow, paris, public_client, client_for):
     assert b"ESN Accounts" not in client_for(paris).get("/accounts/login/").content
-    assert public_client.get("/signin/esn/", {"next": portal(paris)}).status_code == 400
+    assert public_client.get("/signin/esn/", {"next": portal(paris)}).status_code == 404
 
 
 def test_the_settings_card(flow, lille, in_section, coordinator, client_for):

@@ -209,7 +209,7 @@ def test_a_section_that_does_not_offer_it(flow, lille, in_section, client_for, p
         SigninSettings.objects.filter(pk=1).update(myacademicid=False)
     assert b"Sign in with MyAcademicID" not in client_for(lille).get("/accounts/login/").content
     refused = public_client.get("/signin/myacademicid/", {"next": portal(lille)})
-    assert refused.status_code == 400  # not an address this provider may return to
+    assert refused.status_code == 404 and b"does not offer this sign-in method" in refused.content
 
 
 def test_switched_off_while_the_person_was_at_the_provider(flow, lille, in_section):
@@ -337,3 +337,22 @@ def test_a_registration_that_fails_leaves_nothing_half_created(catalogue, flow, 
     with in_section(lille):
         assert not User.objects.filter(email="half@uni.de").exists()
         assert not Profile.objects.filter(user__email="half@uni.de").exists()
+
+
+def test_sign_ins_nobody_finished_are_forgotten(flow, lille, in_section):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.signin.tasks import purge_pending_signins
+
+    flow.to_section(
+        flow.myacademicid("left@erasmus.eduteams.org", claims("left@uni.de"), portal(lille))
+    )
+    with in_section(lille):
+        assert PendingSignin.objects.count() == 1
+        assert purge_pending_signins() == 0  # young: the person may still register
+        PendingSignin.objects.update(created_at=timezone.now() - timedelta(minutes=31))
+        assert purge_pending_signins() == 1
+        assert not PendingSignin.objects.exists()
+    assert flow.section.get("/signin/register/").status_code == 400  # gone for them too

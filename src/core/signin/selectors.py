@@ -25,9 +25,9 @@ def offered_providers() -> list[str]:
     ]
 
 
-def started_for(next_url: str, provider: str) -> tuple[Section, Started] | None:
-    """Where a login asked from `next_url` returns: an active section of ours that offers
-    `provider`, and a path on its host. None for any other address (an open redirect else)."""
+def started_for(next_url: str) -> tuple[Section, Started] | None:
+    """Where a login asked from `next_url` returns: an active section of ours, and a path on
+    its host. None for any other address (an open redirect else)."""
     try:
         parts = urlsplit(next_url)
     except ValueError:
@@ -42,10 +42,12 @@ def started_for(next_url: str, provider: str) -> tuple[Section, Started] | None:
     path = parts.path or "/"
     if not path.startswith("/") or path.startswith("//") or "\\" in path:
         return None
-    with schema_context(section.schema_name):
-        if provider not in offered_providers():
-            return None
     return section, Started(schema=section.schema_name, next_path=path)
+
+
+def offered_in(section: Section, provider: str) -> bool:
+    with schema_context(section.schema_name):
+        return provider in offered_providers()
 
 
 def section_by_schema(schema: str) -> Section | None:

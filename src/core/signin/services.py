@@ -26,7 +26,7 @@ def hand_off(claims: Claims, started: Started) -> str:
     the row's id, signed and bound to the schema: a Lille code means nothing on Paris.
     """
     with schema_context(started.schema), transaction.atomic():
-        PendingSignin.objects.filter(created_at__lt=timezone.now() - PENDING_MAX_AGE).delete()
+        purge_pending()
         pending = PendingSignin.objects.create(
             provider=claims.provider,
             subject=claims.subject,
@@ -40,6 +40,12 @@ def hand_off(claims: Claims, started: Started) -> str:
             next_path=started.next_path[:500],
         )
         return handoff_code(pending.pk)
+
+
+def purge_pending() -> int:
+    """Forget the sign-ins nobody finished (they hold a name and an address)."""
+    old = PendingSignin.objects.filter(created_at__lt=timezone.now() - PENDING_MAX_AGE)
+    return old.delete()[0]
 
 
 def claim_handoff(code: str) -> PendingSignin:

@@ -199,6 +199,8 @@ def offer(request: HttpRequest) -> HttpResponse:
     roles their sign-in showed are in the session), or from the registration page instead
     of registering as a buddy."""
     pending = None
+    if request.user.is_authenticated and request.user.is_coordinator:
+        return redirect("coordinator:dashboard")
     if request.user.is_authenticated:
         roles = request.session.get(OFFER)
     else:

@@ -19,10 +19,12 @@ logger = logging.getLogger(__name__)
 def start(request: HttpRequest, provider: str) -> HttpResponse:
     if provider not in Provider.values:
         raise Http404
-    found = selectors.started_for(request.GET.get("next", ""), provider)
-    if found is None or not providers.is_configured(provider):
-        return failure_page(request, "next" if found is None else "disabled")
-    _section, started = found
+    found = selectors.started_for(request.GET.get("next", ""))
+    if found is None:
+        return failure_page(request, "next")
+    section, started = found
+    if not selectors.offered_in(section, provider):
+        return failure_page(request, "disabled")
     try:
         return redirect(providers.start(request, provider, started))
     except providers.SigninFailed as failed:
