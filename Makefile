@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 # Compiled translations (git-ignored), rebuilt when their catalogue changes.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard src/locale/*/LC_MESSAGES/django.po))
 
-.PHONY: install run test lint bench load worker beat migrate messages clean-data
+.PHONY: install run test e2e lint bench load worker beat migrate messages clean-data
 
 # Reinstalled when the dependencies or their pinned versions change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -38,6 +38,12 @@ migrate: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser suite (tests/e2e), in a pytest run of its own: the story in Debian's Chromium
+# (/usr/bin/chromium) against gunicorn, a Celery worker and Redis (REDIS_URL), on a database of
+# its own (DATABASE_URL's name + _e2e, dropped first); prints where its screenshots are.
+e2e: install
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests
