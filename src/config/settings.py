@@ -43,6 +43,9 @@ if not SECRET_KEY:
         "print(secrets.token_urlsafe(50))'), or set DEBUG=true to run with the insecure "
         "development key on your machine (make run does)."
     )
+# A rotation (docs/operations.md): the previous keys, comma-separated, still check sessions,
+# password resets and emailed links while everything new is signed with SECRET_KEY.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 # --- Hosts and links -------------------------------------------------------------------
 # The root domain serves the public site; <slug>.<BASE_DOMAIN> serves a section.
