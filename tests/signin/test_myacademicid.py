@@ -356,3 +356,23 @@ def test_sign_ins_nobody_finished_are_forgotten(flow, lille, in_section):
         assert purge_pending_signins() == 1
         assert not PendingSignin.objects.exists()
     assert flow.section.get("/signin/register/").status_code == 400  # gone for them too
+
+
+def test_the_students_download_holds_their_linked_accounts(lille, in_section, client_for):
+    import json
+
+    with in_section(lille):
+        from factories import ProfileFactory
+
+        profile = ProfileFactory()
+        ExternalIdentity.objects.create(
+            user=profile.user,
+            provider="myacademicid",
+            subject="mine@erasmus.eduteams.org",
+            home_organization="uni-heidelberg.de",
+            student_identifiers=[ESI],
+        )
+    data = json.loads(client_for(lille, profile.user).get("/account/export/").content)
+    (linked,) = data["sign_in_accounts"]
+    assert linked["subject"] == "mine@erasmus.eduteams.org"
+    assert linked["european_student_identifiers"] == [ESI]

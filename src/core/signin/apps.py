@@ -11,7 +11,8 @@ class SigninConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from core import audit
+        from core import audit, hooks
+        from core.signin.selectors import personal_data
 
         audit.register(
             {
@@ -24,3 +25,4 @@ class SigninConfig(AppConfig):
                 "signin_settings_changed": _("Sign-in methods changed"),
             }
         )
+        hooks.register_personal_data(hooks.PersonalDataSection("sign_in_accounts", personal_data))

@@ -58,6 +58,21 @@ def identities_of(user: User) -> QuerySet[ExternalIdentity]:
     return ExternalIdentity.objects.filter(user=user).order_by("provider")
 
 
+def personal_data(profile) -> list[dict]:
+    """The student's download: the provider accounts linked to them, what they told us."""
+    return [
+        {
+            "provider": identity.provider,
+            "subject": identity.subject,
+            "home_institution": identity.home_organization,
+            "european_student_identifiers": identity.student_identifiers,
+            "linked_at": identity.linked_at.isoformat(),
+            "last_sign_in": identity.last_login_at.isoformat() if identity.last_login_at else None,
+        }
+        for identity in identities_of(profile.user)
+    ]
+
+
 def is_board_member(section_code: str, roles: list[str]) -> bool:
     """An ESN Account of this section (its code as the section configured it) with a board
     role: the one who may ask for the coordinator role."""
