@@ -62,8 +62,9 @@ def grouped_bars(groups: list[tuple[str, list[int]]], legend: list[str]) -> Char
                 )
             )
         labels.append((round(LEFT + index * slot + slot / 2, 1), label))
+    steps = 5 if top % 5 == 0 else 2 if top % 2 == 0 else 1  # whole numbers on the grid
     ticks = [
-        (round(TOP + plot_height - plot_height * share / 4, 1), top * share // 4)
-        for share in range(5)
+        (round(TOP + plot_height - plot_height * share / steps, 1), top * share // steps)
+        for share in range(steps + 1)
     ]
     return Chart(WIDTH, HEIGHT, bars, labels, ticks, list(enumerate(legend)), TOP + plot_height)
