@@ -376,3 +376,27 @@ def test_the_students_download_holds_their_linked_accounts(lille, in_section, cl
     (linked,) = data["sign_in_accounts"]
     assert linked["subject"] == "mine@erasmus.eduteams.org"
     assert linked["european_student_identifiers"] == [ESI]
+
+
+def test_a_logged_in_student_links_myacademicid_from_the_account_page(
+    flow, lille, in_section, client_for
+):
+    with in_section(lille):
+        from factories import ProfileFactory
+
+        me = ProfileFactory(user__email="me-too@uni.de").user
+    flow.section = client_for(lille, me)
+    page = flow.section.get("/account/").content.decode()
+    assert (
+        "Sign in with MyAcademicID" in page
+        and "next=https%3A%2F%2Flille.localhost%2Faccount%2F" in page
+    )
+    # another address at the provider: the logged-in account is the one linked
+    done = flow.to_section(
+        flow.myacademicid("mine-too@erasmus.eduteams.org", claims("else@uni.de"), portal(lille))
+    )
+    assert done.status_code == 302 and done["Location"] == "/account/"
+    with in_section(lille):
+        assert ExternalIdentity.objects.get(subject="mine-too@erasmus.eduteams.org").user == me
+    page = flow.section.get("/account/").content.decode()
+    assert "You can sign in with MyAcademicID." in page and "Sign in with MyAcademicID<" not in page

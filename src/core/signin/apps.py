@@ -12,7 +12,7 @@ class SigninConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from core import audit, hooks
-        from core.signin.selectors import personal_data
+        from core.signin.selectors import account_panel, personal_data
 
         audit.register(
             {
@@ -26,3 +26,6 @@ class SigninConfig(AppConfig):
             }
         )
         hooks.register_personal_data(hooks.PersonalDataSection("sign_in_accounts", personal_data))
+        hooks.register_account_panel(
+            hooks.AccountPanel("signin/_account_panel.html", account_panel, order=80)
+        )

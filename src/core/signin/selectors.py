@@ -58,6 +58,14 @@ def identities_of(user: User) -> QuerySet[ExternalIdentity]:
     return ExternalIdentity.objects.filter(user=user).order_by("provider")
 
 
+def account_panel(profile) -> dict:
+    """The student's account page: the sign-in services linked, those they may link."""
+    identities = list(identities_of(profile.user))
+    linked = [identity.provider for identity in identities]
+    offered = [provider for provider in offered_providers() if provider not in linked]
+    return {"identities": identities, "linked": linked, "offered": offered}
+
+
 def personal_data(profile) -> list[dict]:
     """The student's download: the provider accounts linked to them, what they told us."""
     return [

@@ -18,24 +18,28 @@ register = template.Library()
 
 
 @register.inclusion_tag("signin/_buttons.html", takes_context=True)
-def signin_buttons(context: dict) -> dict:
+def signin_buttons(context: dict, back: str = "", linked=(), heading: bool = True) -> dict:
+    """A button per method the section offers (but those in `linked`), each starting on the
+    root domain and coming back to `back` (the login page's checked `next`) on this host."""
     request: HttpRequest = context["request"]
-    # Back to the page the login was for (LoginView checked `next`), on this section's host.
-    path = context.get("next") or ""
-    back = request.section.portal_url + (path if path.startswith("/") else reverse("core:home"))
+    path = back or context.get("next") or ""
+    back_url = request.section.portal_url + (path if path.startswith("/") else reverse("core:home"))
+    start = site_url(settings.BASE_DOMAIN)
     return {
+        "heading": heading,
         "buttons": [
             (
                 Provider(provider).label,
-                site_url(settings.BASE_DOMAIN)
+                start
                 + reverse(
                     "signin_public:start", urlconf=settings.PUBLIC_SCHEMA_URLCONF, args=[provider]
                 )
                 + "?"
-                + urlencode({"next": back}),
+                + urlencode({"next": back_url}),
             )
             for provider in selectors.offered_providers()
-        ]
+            if provider not in linked
+        ],
     }
 
 
