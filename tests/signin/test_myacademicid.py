@@ -196,6 +196,9 @@ def test_a_next_address_outside_our_sections_is_refused(flow, public_client):
         "",
         "https://lille.localhost:9999/",
         "https://user@lille.localhost/",
+        "https://lille.localhost:abc/",
+        "https://[::1/",
+        "https://lille.localhost/\\evil.example.org",
     ):
         answer = public_client.get("/signin/myacademicid/", {"next": bad})
         assert answer.status_code == 400, bad

@@ -30,11 +30,12 @@ def started_for(next_url: str) -> tuple[Section, Started] | None:
     its host. None for any other address (an open redirect else)."""
     try:
         parts = urlsplit(next_url)
+        port = parts.port  # a port that is not a number raises here
     except ValueError:
         return None
     if parts.scheme != settings.SITE_SCHEME or not parts.hostname:
         return None
-    if (parts.port and str(parts.port) != str(settings.SITE_PORT)) or parts.username:
+    if (port and str(port) != str(settings.SITE_PORT)) or parts.username:
         return None
     section = section_for_host(parts.hostname)
     if section is None or not section.is_active:
