@@ -205,18 +205,15 @@ class OutboxBacklog:
 
 
 def read_backlog() -> list[tuple[str, int, int, int, float]]:
-    """(schema, pending, due, failed, seconds the oldest due row waited) of every section, in
-    one round trip."""
+    """(schema, pending, due, failed, seconds the oldest due row waited) of every section and
+    of the public schema, in one round trip."""
     from django.db import connection
     from django_tenants.utils import get_public_schema_name, get_tenant_model
 
-    schemas = list(
-        get_tenant_model()
-        .objects.exclude(schema_name=get_public_schema_name())
-        .values_list("schema_name", flat=True)
-    )
-    if not schemas:
-        return []
+    # The public schema has an outbox of its own too (the network's emails).
+    public = get_public_schema_name()
+    sections = get_tenant_model().objects.exclude(schema_name=public)
+    schemas = [public, *sections.values_list("schema_name", flat=True)]
     quote = connection.ops.quote_name
     parts = [
         "SELECT %s, count(*) FILTER (WHERE status = 'pending'),"  # noqa: S608 - names quoted

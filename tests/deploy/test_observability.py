@@ -89,12 +89,14 @@ def test_the_outbox_backlog_of_every_section(lille, paris, in_section):
         OutboxMessage.objects.create(key="metrics-test:2", kind="email", name="x")
     with in_section(paris):
         OutboxMessage.objects.create(key="metrics-test:3", kind="email", name="x", status="failed")
+    OutboxMessage.objects.create(key="metrics-test:4", kind="email", name="x")  # public
     after = scrape()
     for name, schema, added in [
         ("buddysystem_outbox_pending", "lille", 2),
         ("buddysystem_outbox_due", "lille", 2),
         ("buddysystem_outbox_failed", "paris", 1),
-        ("buddysystem_outbox_pending_total", None, 2),
+        ("buddysystem_outbox_pending", "public", 1),
+        ("buddysystem_outbox_pending_total", None, 3),
         ("buddysystem_outbox_failed_total", None, 1),
     ]:
         labels = {"schema": schema} if schema else {}
