@@ -68,6 +68,12 @@ OVERFLOW_CHECK = """() => {
 }"""
 
 
+def in_language(language: str, text: str) -> str:
+    """`text` as our catalogue says it in `language`."""
+    with translation.override(language):
+        return translation.gettext(text)
+
+
 @dataclass
 class PageReport:
     """What the checks found on one main page at one width."""
@@ -92,8 +98,12 @@ class Person:
 
     def t(self, text: str) -> str:
         """`text` in the language of the page they are looking at (its `<html lang>`)."""
+        return in_language(self.page_language(), text)
+
+    def tn(self, singular: str, plural: str, count: int, name: str = "count") -> str:
+        """A plural text, its `%(count)s` filled in, in the page's language."""
         with translation.override(self.page_language()):
-            return translation.gettext(text)
+            return translation.ngettext(singular, plural, count) % {name: count}
 
     def page_language(self) -> str:
         return (self.page.locator("html").get_attribute("lang") or "en")[:2]

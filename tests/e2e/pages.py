@@ -245,18 +245,40 @@ def proposals(person: Person) -> Locator:
     return person.page.locator("main form[method=post]").get_by_role("checkbox")
 
 
-def decide(person: Person, action: str) -> None:
-    """Click "Reject selected", "Confirm selected" or "Confirm all proposals"; a confirmation
-    step (how many pairs and emails), where there is one, is confirmed; a confirmation that
-    runs as a task is watched until it is done."""
+def reject_selected(person: Person) -> None:
+    button(person, "Reject selected").click()
+    expect(person.page.get_by_role("heading", level=1)).to_have_text(person.t("Proposals"))
+
+
+def confirm_all(person: Person, count: int) -> tuple[str, bool]:
+    """Confirm every proposal still to decide: the button says how many, the page that asks
+    first says how many pairs and emails (its text is returned), then the confirmation runs as
+    a task whose progress the review page shows (True when it was seen in progress)."""
     page = person.page
-    button(person, action).click()
-    if "/decide/" in page.url and page.locator("main form[method=post]").count():
-        page.locator("main form[method=post]").get_by_role("button").last.click()
+    ask = (
+        "Confirm the %(count)s proposal to decide…",
+        "Confirm all %(count)s proposals to decide…",
+    )
+    page.get_by_role("button", name=person.tn(*ask, count)).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(person.t("Are you sure?"))
+    question = page.locator("main").inner_text()
+    yes = ("Yes, confirm %(count)s pair", "Yes, confirm %(count)s pairs")
+    page.get_by_role("button", name=person.tn(*yes, count)).click()
+    done = person.tn(
+        "Last confirmation: %(done)s pair confirmed",
+        "Last confirmation: %(done)s pairs confirmed",
+        count,
+        "done",
+    )
+    seen_in_progress = False
     deadline = time.monotonic() + 60
-    while page.get_by_role("status").count() and time.monotonic() < deadline:
+    while done not in " ".join(page.get_by_role("status").all_inner_texts()):
+        seen_in_progress = seen_in_progress or page.locator("progress").count() > 0
+        if time.monotonic() > deadline:
+            raise AssertionError("the confirmation did not finish in 60 s")
         page.wait_for_timeout(500)
         page.reload()
+    return question, seen_in_progress
 
 
 @dataclass
@@ -264,41 +286,32 @@ class ProposalRow:
     incoming: str
     buddy: str
     score: float | None
-    open: bool  # still to decide (its checkbox can be ticked)
     text: str  # everything the row says, its breakdown on demand included
 
 
-# Each proposal's checkbox, the row around it, its text, and its score: the number after
-# "Score" in a card, or the cell under the column headed "Score" in a table.
+# The review table's rows that can still be decided (a checkbox each): their text, the
+# breakdown on demand included, and the text of the cell under the column headed "Score".
 PROPOSAL_ROWS = """(scoreWord) =>
-  [...document.querySelectorAll('main input[type=checkbox][name=proposal]')].map(box => {
-    const row = box.closest('tr, li, .card, article') || box.parentElement;
-    let score = null;
-    if (row.tagName === 'TR') {
-      const heads = [...row.closest('table').querySelectorAll('thead th')]
-        .map(th => th.textContent.trim());
-      const column = heads.findIndex(h => h.toLowerCase().startsWith(scoreWord.toLowerCase()));
-      if (column >= 0) score = row.children[column].textContent;
-    } else {
-      const pattern = new RegExp(scoreWord + '\\\\s*:?\\\\s*([\\\\d.,]+)', 'i');
-      const found = row.textContent.match(pattern);
-      if (found) score = found[1];
-    }
-    return {open: !box.disabled, text: row.textContent.replace(/\\s+/g, ' ').trim(), score};
+  [...document.querySelectorAll('main table input[type=checkbox][name=proposal]')].map(box => {
+    const row = box.closest('tr');
+    const heads = [...row.closest('table').querySelectorAll('thead th')]
+      .map(th => th.textContent.trim().toLowerCase());
+    const column = heads.indexOf(scoreWord.toLowerCase());
+    const score = column >= 0 ? row.children[column].textContent : '';
+    return {text: row.textContent.replace(/\\s+/g, ' ').trim(), score};
   })"""
 
 
 def proposal_rows(person: Person, incoming: dict, buddies: dict) -> list[ProposalRow]:
-    """The review page's proposals, with which of the story's students each pairs."""
+    """The proposals still to decide, with which of the story's students each pairs."""
     rows = []
     for row in person.page.evaluate(PROPOSAL_ROWS, person.t("Score")):
-        score = re.sub(r"[^\d.]", "", (row["score"] or "").replace(",", "."))
+        score = re.search(r"\d+(?:[.,]\d+)?", row["score"])
         rows.append(
             ProposalRow(
                 incoming=next((n for n in incoming if n in row["text"]), "?"),
                 buddy=next((n for n in buddies if n in row["text"]), "?"),
-                score=float(score) if score else None,
-                open=row["open"],
+                score=float(score.group().replace(",", ".")) if score else None,
                 text=row["text"],
             )
         )
