@@ -133,6 +133,7 @@ NOT_PAGES = {
     "events:send_message",
     "exchange:commit",
     "followup:handled",
+    "support:enter",  # a network admin's support link: a redirect to the dashboard
 }
 
 
