@@ -146,6 +146,8 @@ class Proposal(models.Model):
                 fields=["run", "incoming"], name="matching_proposal_per_student"
             ),
         ]
+        # the review's first page, best first, without sorting a run's thousands of rows
+        indexes = [models.Index(fields=["run", "-score", "id"], name="matching_proposal_best")]
 
     def __str__(self) -> str:
         return f"proposal #{self.pk} ({self.score})"

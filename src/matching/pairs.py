@@ -15,7 +15,7 @@ from core import audit
 from core.accounts.models import User
 from core.hooks import LeftBecause
 from core.models import Profile, SectionSettings
-from core.outbox.services import send_email
+from core.outbox.services import send_email, send_emails
 from matching import actions
 from matching.emails import PAIR_CONFIRMED_EMAIL, PAIR_ENDED_EMAIL
 from matching.models import Pair, PinnedPair, Proposal, WaitingListEntry
@@ -68,13 +68,15 @@ def make_pair(
         )
         PinnedPair.objects.filter(incoming=incoming).delete()
         WaitingListEntry.objects.filter(profile=incoming).delete()  # no longer waiting
-        for student in (incoming, buddy):
-            send_email(
+        # both emails in one insert: confirming thousands of proposals makes thousands
+        send_emails(
+            (
                 f"pair-confirmed:{pair.pk}:{student.pk}",
                 PAIR_CONFIRMED_EMAIL,
-                pair=pair.pk,
-                profile=student.pk,
+                {"pair": pair.pk, "profile": student.pk},
             )
+            for student in (incoming, buddy)
+        )
         return pair
 
 

@@ -220,7 +220,7 @@ def confirm_proposals(user: User | None, proposal_ids: list[int]) -> Decision:
     A proposal already decided (a double click, a retried task) or no longer possible (a
     student paired by hand meanwhile, a buddy now full) is skipped.
     """
-    done = 0
+    confirmed = []
     with transaction.atomic():
         proposals = (
             Proposal.objects.select_for_update()
@@ -229,17 +229,16 @@ def confirm_proposals(user: User | None, proposal_ids: list[int]) -> Decision:
             .order_by("-score")
         )
         for proposal in proposals:
-            try:
-                with transaction.atomic():
-                    pair = make_pair(user, proposal.incoming, proposal.buddy, proposal=proposal)
+            try:  # make_pair's own savepoint undoes a pair that is not possible
+                pair = make_pair(user, proposal.incoming, proposal.buddy, proposal=proposal)
             except PairNotPossible:
                 continue
-            proposal.status = Proposal.Status.CONFIRMED
-            proposal.decided_at, proposal.decided_by = timezone.now(), user
-            proposal.save(update_fields=["status", "decided_at", "decided_by"])
             audit.record(actions.PAIR_CONFIRMED, user, pair=pair.pk)
-            done += 1
-    return Decision(done, len(proposal_ids) - done)
+            confirmed.append(proposal.pk)
+        Proposal.objects.filter(pk__in=confirmed).update(
+            status=Proposal.Status.CONFIRMED, decided_at=timezone.now(), decided_by=user
+        )
+    return Decision(len(confirmed), len(proposal_ids) - len(confirmed))
 
 
 CONFIRM_TASK = "matching.tasks.confirm"

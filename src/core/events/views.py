@@ -19,7 +19,7 @@ from core.permissions import coordinator_required
 from core.views import student_required
 
 DELIVERIES_PER_PAGE = 100
-ATTENDEES_PER_PAGE = 100
+ATTENDEES_PER_PAGE = 50
 
 # --- coordinator: events ----------------------------------------------------------------
 
