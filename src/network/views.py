@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.ids import parse_id
+from core.throttling import attempts_exceeded
 from network import admins, joining, lifecycle, support
 from network.audit import events_in_scope, label
 from network.forms import (
@@ -37,6 +38,7 @@ from network.statistics import selectors as stats
 from network.statistics.charts import grouped_bars
 from network.statistics.semesters import semester_label
 
+JOIN_REQUESTS_PER_HOUR = 5  # per client address
 SECTIONS_PER_PAGE = 50
 EVENTS_PER_PAGE = 100
 
@@ -137,6 +139,11 @@ def statistics_csv(request: HttpRequest, scope: Scope) -> HttpResponse:
 def join(request: HttpRequest) -> HttpResponse:
     """Anyone: an association or university asks to run the buddy programme."""
     form = JoinRequestForm(request.POST or None)
+    if request.method == "POST" and attempts_exceeded(
+        request, "join", JOIN_REQUESTS_PER_HOUR, 3600
+    ):
+        # each request emails admins: a client cannot flood their inboxes
+        return render(request, "network/too_many_attempts.html", status=429)
     if request.method == "POST" and form.is_valid():
         joining.submit_join_request(**form.cleaned_data)
         return redirect("network:join_sent")

@@ -6,6 +6,9 @@ from django.http import HttpRequest
 from tenants.models import Domain, Section
 from tenants.onboarding import SectionDetails, onboard_section, validate_section_details
 
+# The Django admin is for the platform's superusers; network admins have their own pages.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+
 
 class DomainInline(admin.TabularInline):
     model = Domain

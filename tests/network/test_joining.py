@@ -146,3 +146,11 @@ def test_a_csv_without_its_header_is_refused_with_a_message(eu_client):
     response = eu_client.post("/network/sections/import/", {"file": upload})
     assert response.status_code == 400
     assert "must name the columns" in response.content.decode()
+
+
+def test_join_requests_are_throttled_per_client(national_fr):
+    client = Client(HTTP_HOST="localhost")
+    for index in range(5):
+        assert client.post("/network/join/", {**REQUEST, "name": f"ESN {index}"}).status_code == 302
+    assert client.post("/network/join/", {**REQUEST, "name": "ESN 6"}).status_code == 429
+    assert JoinRequest.objects.count() == 5

@@ -209,3 +209,13 @@ def test_admins_deactivate_admins_in_their_scope_only(fr_client, national_de):
     )
     national_de.refresh_from_db()
     assert national_de.is_active
+
+
+def test_the_django_admin_is_for_superusers_only(eu_client):
+    from core.accounts.models import User
+
+    assert eu_client.get("/admin/").status_code == 302  # to the admin's login: not for them
+    staff = User.objects.create_user("staff@example.org", password="x", is_staff=True)
+    assert client_of(staff).get("/admin/").status_code == 302
+    root = User.objects.create_superuser("root@example.org", password="x")
+    assert client_of(root).get("/admin/").status_code == 200
