@@ -181,7 +181,6 @@ class ProgrammeForm(forms.ModelForm):
             "registration_open",
             "registration_opens_on",
             "registration_closes_on",
-            "privacy_notice",
             "privacy_notice_version",
             "anonymise_after_months",
             "checkin_after_days",
@@ -190,8 +189,34 @@ class ProgrammeForm(forms.ModelForm):
         widgets = {
             "registration_opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "registration_closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "privacy_notice": forms.Textarea(attrs={"rows": 6}),
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        notices = self.instance.privacy_notices
+        # after the registration fields, before the version
+        fields = list(self.fields.items())
+        self.fields.clear()
+        for name, field in fields:
+            if name == "privacy_notice_version":
+                for code, language in settings.LANGUAGES:
+                    self.fields[f"privacy_{code}"] = forms.CharField(
+                        label=_("Privacy notice (%(language)s)") % {"language": language},
+                        required=False,
+                        max_length=20000,
+                        initial=notices.get(code, ""),
+                        help_text=_(
+                            "Leave every language empty for the platform's standard notice."
+                            " Registration stays closed until your own notice exists in"
+                            " every language."
+                        ),
+                        widget=forms.Textarea(attrs={"rows": 6}),
+                    )
+            self.fields[name] = field
+
+    def privacy_notices(self) -> dict:
+        texts = {code: self.cleaned_data[f"privacy_{code}"] for code, _name in settings.LANGUAGES}
+        return {code: text for code, text in texts.items() if text.strip()}
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -8,6 +8,7 @@ from core import audit
 from core.accounts.models import User, normalise_email
 from core.accounts.services import invite_coordinator
 from core.models import CoordinatorNote, Hobby, PlaceOfStudy, Profile, SectionSettings
+from core.readiness import refresh_directory_mark
 from tenants.models import Section
 
 NOTE_ADDED = "note_added"
@@ -51,6 +52,7 @@ def update_programme(coordinator: User, values: dict) -> SectionSettings:
         programme.full_clean()
         programme.save()
         audit.record(SETTINGS_CHANGED, coordinator, part="programme", fields=sorted(values))
+        refresh_directory_mark()
     return programme
 
 
@@ -68,6 +70,7 @@ def save_catalogue_entry(
     else:
         raise ValidationError(_("“%(name)s” is already in the list.") % {"name": name})
     audit.record(SETTINGS_CHANGED, coordinator, part=model._meta.model_name, added=1)
+    refresh_directory_mark()
 
 
 def switch_off_catalogue_entry(coordinator: User, entry: PlaceOfStudy | Hobby) -> None:
@@ -75,6 +78,7 @@ def switch_off_catalogue_entry(coordinator: User, entry: PlaceOfStudy | Hobby) -
     entry.is_active = False
     entry.save(update_fields=["is_active"])
     audit.record(SETTINGS_CHANGED, coordinator, part=entry._meta.model_name, switched_off=entry.pk)
+    refresh_directory_mark()
 
 
 def invite_co_coordinator(coordinator: User, email: str) -> User:

@@ -27,6 +27,7 @@ from core.outbox.emails import label as email_label
 from core.outbox.selectors import failed_messages
 from core.outbox.services import retry_failed
 from core.permissions import coordinator_required
+from core.readiness import setup_checklist
 from matching.followup.selectors import pairs_needing_attention
 
 STUDENTS_PER_PAGE = 50
@@ -40,10 +41,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     arrivals = selectors.arrivals_per_week(today)
     busiest = max((count for _week, count in arrivals), default=0) or 1
+    checklist = setup_checklist()
     return render(
         request,
         "coordinator/dashboard.html",
         {
+            "checklist": checklist,
+            "checklist_done": all(step.done for step in checklist),
+            "set_up": all(step.done for step in checklist if step.required),
             "counts": selectors.counts_by_role(today),
             "shortage": selectors.buddy_shortage(today),
             "arrivals": [(week, count, round(100 * count / busiest)) for week, count in arrivals],
@@ -134,7 +139,8 @@ def section_settings(request: HttpRequest) -> HttpResponse:
         if programme_form.is_valid():
             services.update_programme(
                 request.user,
-                {field: programme_form.cleaned_data[field] for field in ProgrammeForm.Meta.fields},
+                {field: programme_form.cleaned_data[field] for field in ProgrammeForm.Meta.fields}
+                | {"privacy_notices": programme_form.privacy_notices()},
             )
             messages.success(request, _("Programme settings saved."))
             return redirect("coordinator:settings")

@@ -5,10 +5,12 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.languages import SPOKEN_LANGUAGES, LanguageLevel
+from core.translated import Shown, in_language, missing_languages
 
 DEFAULT_PRIVACY_NOTICE = _(
     "We keep your profile to find you a buddy and to run the programme. Coordinators of this "
@@ -27,7 +29,9 @@ class SectionSettings(models.Model):
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(36)],
     )
-    privacy_notice = models.TextField(_("privacy notice"), default=DEFAULT_PRIVACY_NOTICE)
+    # The notice per language code; none at all means the platform's standard notice, which
+    # exists in every language (core.translated).
+    privacy_notices = models.JSONField(_("privacy notice per language"), default=dict, blank=True)
     privacy_notice_version = models.CharField(
         _("privacy notice version"), max_length=20, default="1"
     )
@@ -57,12 +61,35 @@ class SectionSettings(models.Model):
         settings_row, _created = cls.objects.get_or_create(pk=1)
         return settings_row
 
+    def privacy_notice(self, language: str, own_language: str) -> Shown:
+        """The notice a visitor reading `language` is shown."""
+        if not self.privacy_notices:
+            with translation.override(language):
+                return Shown(str(DEFAULT_PRIVACY_NOTICE), language, fallback=False)
+        return in_language(self.privacy_notices, language, own_language)
+
+    def privacy_notice_missing(self) -> list[str]:
+        """The languages a section's own notice is not written in yet."""
+        return missing_languages(self.privacy_notices) if self.privacy_notices else []
+
+    def missing_for_registrations(self) -> list[str]:
+        """What must exist before anyone can register: a place of study to choose (every
+        profile names one) and the privacy notice in every language (nobody consents to a
+        notice they cannot read)."""
+        missing = []
+        if not PlaceOfStudy.objects.filter(is_active=True).exists():
+            missing.append("places_of_study")
+        if self.privacy_notice_missing():
+            missing.append("privacy_notice")
+        return missing
+
     def accepts_registrations(self, today: date) -> bool:
-        """Open, and within the registration dates when the section set them."""
+        """Open, within the registration dates when the section set them, and set up."""
         return (
             self.registration_open
             and (self.registration_opens_on is None or self.registration_opens_on <= today)
             and (self.registration_closes_on is None or today <= self.registration_closes_on)
+            and not self.missing_for_registrations()
         )
 
 
@@ -164,6 +191,9 @@ class Profile(models.Model):
 
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     consent_version = models.CharField(_("privacy notice version accepted"), max_length=20)
+    consent_language = models.CharField(
+        _("language of the privacy notice accepted"), max_length=8, blank=True
+    )
     consented_at = models.DateTimeField(_("privacy notice accepted at"))
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -60,6 +60,7 @@ def personal_data(user: User) -> dict:
         "instagram": profile.instagram,
         "email_verified_at": iso(profile.email_verified_at),
         "privacy_notice_version_accepted": profile.consent_version,
+        "privacy_notice_language_accepted": profile.consent_language,
         "privacy_notice_accepted_at": profile.consented_at.isoformat(),
         "registered_at": profile.created_at.isoformat(),
     }

@@ -13,6 +13,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from core import audit
 from core.accounts.models import User, normalise_email
@@ -59,6 +60,8 @@ def register_student(
             profile = Profile.objects.create(
                 user=user,
                 consent_version=notice.privacy_notice_version,
+                # the registration page showed the notice in the page's language
+                consent_language=get_language(),
                 consented_at=timezone.now(),
                 **profile_fields,
             )

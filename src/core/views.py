@@ -34,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "welcome_text": programme.welcome_texts.get(get_language())
             or request.section.welcome_text,
             "registration_open": programme.accepts_registrations(timezone.localdate()),
+            "opening_soon": bool(programme.missing_for_registrations()),
             "profile": profile,
             "panels": selectors.account_panels(request, profile) if profile else [],
         },
@@ -41,7 +42,23 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def privacy_notice(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.html", {"notice": SectionSettings.load()})
+    programme = SectionSettings.load()
+    return render(
+        request,
+        "core/privacy.html",
+        {
+            "notice": programme.privacy_notice(get_language(), request.section.default_language),
+            "version": programme.privacy_notice_version,
+        },
+    )
+
+
+def _registration_closed(request: HttpRequest, programme: SectionSettings) -> HttpResponse:
+    """Closed for now (dates, switched off), or opening soon (the section is being set up)."""
+    opening_soon = bool(programme.missing_for_registrations())
+    return render(
+        request, "core/registration_closed.html", {"opening_soon": opening_soon}, status=403
+    )
 
 
 def register(request: HttpRequest, role: str) -> HttpResponse:
@@ -49,7 +66,7 @@ def register(request: HttpRequest, role: str) -> HttpResponse:
         return redirect("core:account")
     section_settings = SectionSettings.load()
     if not section_settings.accepts_registrations(timezone.localdate()):
-        return render(request, "core/registration_closed.html", status=403)
+        return _registration_closed(request, section_settings)
     form = RegistrationForm(request.POST or None, role=role, initial={"language": get_language()})
     languages = SpokenLanguageFormSet(request.POST or None, prefix="languages")
     if request.method == "POST":
@@ -77,8 +94,9 @@ def register(request: HttpRequest, role: str) -> HttpResponse:
 
 
 def register_choice(request: HttpRequest) -> HttpResponse:
-    if not SectionSettings.load().accepts_registrations(timezone.localdate()):
-        return render(request, "core/registration_closed.html", status=403)
+    programme = SectionSettings.load()
+    if not programme.accepts_registrations(timezone.localdate()):
+        return _registration_closed(request, programme)
     return render(request, "core/register_choice.html")
 
 

@@ -51,6 +51,9 @@ class Section(TenantMixin):
     logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
     welcome_text = models.TextField(_("welcome text"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Its coordinators did the required steps of the setup checklist (core.readiness): the
+    # directory lists a section that is not set up as "opening soon".
+    set_up = models.BooleanField(_("set up"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     # The schema is built by tenants.onboarding (replayed, in one transaction), never by save().

@@ -167,6 +167,7 @@ def csv_file(**values) -> SimpleUploadedFile:
         "departure_date": str(today + timedelta(days=150)),
         "place_of_study": "Université de Lille",
         "home_university": "KNU",
+        "language": "",
     } | values
     buffer = io.StringIO()
     writer = csv.writer(buffer)
