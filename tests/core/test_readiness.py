@@ -40,9 +40,7 @@ def test_the_standard_notice_is_shown_in_every_language_and_consent_records_it(
         place, hobbies = make_catalogue()
     client = section_client(lille, language="en")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/register/incoming/", registration_data("incoming", place, hobbies)
-        )
+        response = client.post("/register/incoming/", registration_data("incoming", place, hobbies))
     assert response.status_code == 302
     with in_section(lille):
         profile = Profile.objects.get(user__email="ana@example.org")
