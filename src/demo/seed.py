@@ -11,6 +11,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
+from core.readiness import refresh_directory_mark
 from demo.students import seed_demo_students
 from tenants.models import Section, site_url
 from tenants.onboarding import SectionDetails, onboard_section
@@ -61,5 +62,6 @@ def seed_demo(sections: tuple[SectionDetails, ...] = DEMO_SECTIONS) -> list[Demo
                     coordinator.save(update_fields=["password"])
         with schema_context(section.schema_name):
             seed_demo_students(section.city, f"{section.schema_name}.example.org")
+            refresh_directory_mark()  # its places of study exist now
         logins.append(DemoLogin(url=f"{section.portal_url}/", email=details.coordinator_email))
     return logins

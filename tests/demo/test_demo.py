@@ -48,6 +48,10 @@ def test_seeding_twice_changes_nothing():
         roles = Counter(Profile.objects.values_list("role", flat=True))
         assert roles["incoming"] >= 12 and roles["buddy"] >= 12
         assert Profile.objects.filter(place_of_study__name="Université de A").exists()
+    # set up: listed without "opening soon", registrations open
+    assert set(
+        Section.objects.filter(schema_name__in=("demoa", "demob")).values_list("set_up", flat=True)
+    ) == {True}
     seed_demo(DEMO)
     assert snapshot() == first
 
