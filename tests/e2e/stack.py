@@ -108,13 +108,15 @@ class Stack:
         }
 
     def manage(self, *args: str, **extra_env: str) -> None:
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=PROJECT_DIR,
             env={**self.env(), **extra_env},
-            check=True,
-            stdout=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
         )
+        if done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
 
     def start(self) -> None:
         self.mail_dir.mkdir(parents=True, exist_ok=True)

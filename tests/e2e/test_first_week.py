@@ -252,6 +252,10 @@ def test_coordinator_runs_matching_and_reads_the_explanations(story, stack, chec
             f"the proposal {row.incoming} ↔ {row.buddy} explains nothing: {row.text}"
         )
     story.facts["first_run"] = rows
+    # the breakdown is there on demand: one click on a row's "Why" shows it
+    first_row = lea.page.locator("main table tbody tr").first
+    first_row.get_by_text(lea.t("Why"), exact=True).click()
+    expect(first_row.locator("details dl")).to_be_visible()
     scores = [row.score for row in rows]
     on_scale = all(score is not None and 0 <= score <= 100 for score in scores)
     assert on_scale, f"scores not on a 0 to 100 scale: {scores}"
@@ -328,7 +332,8 @@ def test_a_student_of_another_section_reaches_none_of_it(story, stack):
     sara, ana = story.people["Sara Ricci"], story.people["Ana García"]
     page = sara.page
     private = ["/account/", "/account/export/", "/coordinator/", "/coordinator/students/"]
-    private += ["/coordinator/matching/pairs/"]
+    private += ["/coordinator/matching/pairs/", "/coordinator/matching/runs/1/"]
+    private += ["/coordinator/students/1/", "/coordinator/export/"]
     for path in private:
         page.goto(stack.url(LYON, path))
         assert "/accounts/login/" in page.url, f"{path} on Lyon let a Nantes student in"
