@@ -264,7 +264,6 @@ TABLE: dict[str, Entry] = {
     "accounts:set_password": visitor("get", 302, link=_set_password_link),
     "accounts:password_reset": visitor("get", 200),
     "accounts:password_reset_sent": visitor("get", 200),
-    "accounts:password_set": visitor("get", 200),
     "events:calendar": visitor("get", 200),
     "events:unsubscribe": visitor("get", 200, link=_unsubscribe_link),
     "exchange:complete": visitor("get", 200, link=_invitation_link),

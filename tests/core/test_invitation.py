@@ -76,7 +76,10 @@ def test_the_link_sets_the_password_once_then_login_works(invited, client):
     done = client.post(
         form_url, {"new_password1": "s3cret-buddy!", "new_password2": "s3cret-buddy!"}
     )
-    assert done.status_code == 302
+    # logged in by setting the password, and on the coordinator's dashboard
+    assert (done.status_code, done["Location"]) == (302, "/coordinator/")
+    assert client.get("/coordinator/").status_code == 200
+    client.post("/accounts/logout/")
 
     logged_in = client.post(
         "/accounts/login/", {"username": "chloe@example.org", "password": "s3cret-buddy!"}
@@ -96,7 +99,7 @@ def test_login_page_logs_a_coordinator_in(lille_client, lille, in_section):
         "/accounts/login/",
         {"username": "COORDINATOR@lille.example.org", "password": "long-enough-pass"},
     )
-    assert response.status_code == 302
+    assert (response.status_code, response["Location"]) == (302, "/coordinator/")
     assert "coordinator@lille.example.org" in lille_client.get("/").content.decode()
 
 

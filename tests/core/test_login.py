@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from clients import section_client
 from factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,14 @@ def test_the_platform_admins_lockout_page_works(db):
     locked = admin.post("/admin/login/", {"username": "root@example.org", "password": "x"})
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.content.decode()
+
+
+def test_a_student_lands_on_their_account_and_a_next_page_wins(lille, in_section):
+    with in_section(lille):
+        profile = ProfileFactory()
+    client = section_client(lille)
+    credentials = {"username": profile.user.email, "password": "long-enough-pass"}
+    assert client.post("/accounts/login/", credentials)["Location"] == "/account/"
+    client.post("/accounts/logout/")
+    response = client.post("/accounts/login/?next=/events/", credentials)
+    assert response["Location"] == "/events/"
