@@ -9,6 +9,7 @@ remains is told and shows on the dashboard.
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from core import audit
@@ -91,9 +92,18 @@ def _check_can_pair(incoming: Profile, buddy: Profile) -> None:
             raise PairNotPossible("not verified")
         if student.stay_ends is None or student.stay_ends < today:
             raise PairNotPossible("stay over")
-    if Pair.objects.active().filter(incoming=incoming).exists():
+    # one query for both: confirming thousands of proposals checks thousands of pairs
+    found = (
+        Pair.objects.active()
+        .filter(Q(incoming=incoming) | Q(buddy=buddy))
+        .aggregate(
+            incoming_pairs=Count("pk", filter=Q(incoming=incoming)),
+            buddy_pairs=Count("pk", filter=Q(buddy=buddy)),
+        )
+    )
+    if found["incoming_pairs"]:
         raise PairNotPossible("already paired")
-    if Pair.objects.active().filter(buddy=buddy).count() >= (buddy.capacity or 0):
+    if found["buddy_pairs"] >= (buddy.capacity or 0):
         raise PairNotPossible("buddy full")
 
 

@@ -28,8 +28,8 @@ def on_scale(score: int | None, best: int) -> int | None:
 @dataclass(frozen=True)
 class Part:
     label: str
-    earned: float
-    out_of: float
+    earned: int
+    out_of: int
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ def rows(page, run: MatchRun, hobby_names: dict[str, str]) -> list[Row]:
         parts = [
             Part(
                 str(CRITERION_LABELS[criterion]),
-                round(100 * proposal.breakdown.get(criterion, 0) / best, 1) if best else 0,
-                round(100 * weights.get(criterion, 0) * POINTS / best, 1) if best else 0,
+                round(100 * proposal.breakdown.get(criterion, 0) / best) if best else 0,
+                round(100 * weights.get(criterion, 0) * POINTS / best) if best else 0,
             )
             for criterion in CRITERIA
             if weights.get(criterion)
