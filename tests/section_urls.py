@@ -283,7 +283,7 @@ TABLE: dict[str, Entry] = {
     "core:resend_verification": student("post", 302),
     "core:account": student("get", 200),
     "core:edit_profile": student("get", 200),
-    "core:withdraw": student("post", 302),
+    "core:withdraw": student("get", 200),  # the confirmation; its POST leaves
     "core:rejoin": student("post", 302),
     "core:export": student("get", 200),
     "core:delete_account": student("get", 200),

@@ -182,9 +182,11 @@ def resend_verification(request: HttpRequest, profile: Profile) -> HttpResponse:
     return redirect("core:account")
 
 
-@require_POST
 @student_required
 def withdraw(request: HttpRequest, profile: Profile) -> HttpResponse:
+    """A page says what leaving does (the pair ends, the buddy is told); its POST leaves."""
+    if request.method != "POST":
+        return render(request, "core/withdraw.html")
     services.withdraw(profile)
     messages.success(request, _("You left the buddy programme. You can come back any time."))
     return redirect("core:account")

@@ -100,6 +100,11 @@ def test_withdrawing_leaves_the_pool_and_ends_the_pair_then_rejoining(
     with in_section(lille):
         buddy = ProfileFactory(buddy=True)
         pair = Pair.objects.create(incoming=student, buddy=buddy, confirmed_at=timezone.now())
+    confirmation = client.get("/account/withdraw/")
+    assert "your buddy gets an email" in confirmation.text
+    with in_section(lille):  # asking changes nothing
+        student.refresh_from_db()
+        assert student.status == "active" and Pair.objects.get(pk=pair.pk).ended_at is None
     assert client.post("/account/withdraw/").status_code == 302
     with in_section(lille):
         student.refresh_from_db()
@@ -114,8 +119,10 @@ def test_withdrawing_leaves_the_pool_and_ends_the_pair_then_rejoining(
     assert student.status == "active"
 
 
-def test_withdraw_needs_a_post(client):
-    assert client.get("/account/withdraw/").status_code == 405
+def test_leaving_is_confirmed_first(client):
+    page = client.get("/account/").text
+    assert 'action="/account/withdraw/"' in page and 'method="get"' in page
+    assert client.head("/account/withdraw/").status_code == 200  # and changes nothing
 
 
 @pytest.mark.parametrize(
