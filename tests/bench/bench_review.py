@@ -23,8 +23,7 @@ os.environ.setdefault("BENCH_INCOMING", "5000")
 os.environ.setdefault("BENCH_BUDDIES", "3000")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_match_run import build_section
-from django.core.management import call_command
+from bench_match_run import build_section, new_bench_section
 from django.db import connection
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
@@ -40,8 +39,6 @@ from core.outbox.models import OutboxMessage
 from matching import services
 from matching.followup.models import CheckIn
 from matching.models import Confirmation, MatchRun, Pair, Proposal
-from scratch_database import recreate_database
-from tenants.onboarding import SectionDetails, onboard_section
 
 REQUESTS = 50
 GOAL_MS, GOAL_KB = 300, 200
@@ -103,17 +100,7 @@ def measure(client: Client, path: str) -> tuple[float, float, int, int]:
 
 
 def main() -> None:
-    recreate_database()
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    onboard_section(
-        SectionDetails(
-            slug="bench",
-            name="Bench",
-            city="Lille",
-            country="FR",
-            coordinator_email="c@example.org",
-        )
-    )
+    new_bench_section()
     with schema_context("bench"):
         started = time.perf_counter()
         first, second, event, coordinator = build()
