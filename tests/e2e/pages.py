@@ -137,14 +137,18 @@ def account_status(person: Person, stack: Stack, slug: str) -> str:
     return person.page.locator("main").inner_text()
 
 
-def leave_programme(person: Person, stack: Stack, slug: str) -> None:
-    """Leave; a confirmation step, where there is one, is confirmed."""
-    page = person.page
-    page.goto(stack.url(slug, "/account/"))
+def ask_to_leave(person: Person, stack: Stack, slug: str) -> None:
+    """Click "Leave the programme" on the account page: the page that asks first opens."""
+    person.page.goto(stack.url(slug, "/account/"))
     button(person, "Leave the programme").click()
-    if "/account/withdraw/" in page.url:
-        page.locator("main").get_by_role("button").last.click()
-    expect(page.get_by_role("button", name=person.t("Rejoin the programme"))).to_be_visible()
+    expect(person.page.get_by_role("heading", level=1)).to_have_text(
+        person.t("Leave the programme?")
+    )
+
+
+def confirm_leaving(person: Person) -> None:
+    button(person, "Yes, leave the programme").click()
+    expect(person.page.get_by_role("button", name=person.t("Rejoin the programme"))).to_be_visible()
 
 
 def download_data(person: Person, stack: Stack, slug: str) -> bytes:
@@ -209,11 +213,19 @@ def dashboard(person: Person, stack: Stack, slug: str) -> None:
 
 
 def checklist(person: Person) -> Locator:
-    """The setup checklist of the dashboard (issue 11, item 7), found by its heading."""
-    heading = re.compile("check ?list|set ?up|liste|mise en place|préparation", re.IGNORECASE)
-    return person.page.locator("section, .card").filter(
-        has=person.page.get_by_role("heading", name=heading)
-    )
+    """The setup checklist of the dashboard, found by its heading; gone once all is done."""
+    heading = person.page.get_by_role("heading", name=person.t("Set up your programme"))
+    return person.page.locator("section").filter(has=heading)
+
+
+def steps_to_do(person: Person) -> list[str]:
+    """The checklist's steps not marked done."""
+    done = person.t("done")
+    return [
+        step
+        for step in checklist(person).get_by_role("listitem").all_inner_texts()
+        if done not in step
+    ]
 
 
 def start_match_run(person: Person, stack: Stack, slug: str) -> bool:

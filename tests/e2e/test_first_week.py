@@ -43,6 +43,7 @@ MAIN_PAGES = (
     "registered",
     "account",
     "edit_profile",
+    "leave",
     "delete_account",
     "matching",
     "review",
@@ -133,13 +134,14 @@ def test_coordinator_completes_the_checklist(story, stack, browser, checks):
     pages.dashboard(lea, stack, LYON)
     checks.check(lea, "dashboard")
     checklist_shown = pages.checklist(lea).count() > 0
+    steps_at_first = pages.steps_to_do(lea)
     pages.add_to_catalogue(lea, stack, LYON, "Places of study", PLACE)
     for hobby in HOBBIES:
         pages.add_to_catalogue(lea, stack, LYON, "Hobbies and interests", hobby)
     pages.save_programme_settings(lea, stack, LYON, NOTICE)
     checks.check(lea, "settings")
     pages.dashboard(lea, stack, LYON)
-    still_to_do = pages.checklist(lea).get_by_role("link").count() if checklist_shown else None
+    still_to_do = pages.steps_to_do(lea)
 
     # Nantes gets ready too: its student is the one who must reach nothing of Lyon
     paul = person(story, browser, "Paul Roux", "paul@nantes.example.org")
@@ -155,7 +157,16 @@ def test_coordinator_completes_the_checklist(story, stack, browser, checks):
             if not checklist_shown
             else []
         ),
-        *(["the checklist still lists things to do once all is set"] if still_to_do else []),
+        *(
+            [f"the checklist listed nothing to do at first: {steps_at_first}"]
+            if len(steps_at_first) < 2
+            else []
+        ),
+        *(
+            [f"the checklist still lists things to do once all is set: {still_to_do}"]
+            if still_to_do
+            else []
+        ),
         *(["registration was open before the section was ready"] if open_before_ready else []),
     ]
     assert not problems, problems
@@ -298,18 +309,27 @@ def test_each_student_sees_the_buddy_and_both_emails_arrived(story, stack):
         student, local = story.people[incoming], story.people[buddy]
         assert buddy in pages.account_status(student, stack, LYON)
         assert incoming in pages.account_status(local, stack, LYON)
-        stack.wait_for_email(student.email, containing=buddy)
-        stack.wait_for_email(local.email, containing=incoming)
+        # each gets the other's name in their own language
+        for to, other in ((incoming, buddy), (buddy, incoming)):
+            language = {**INCOMING, **BUDDIES}[to][3]["language"]
+            subject = in_language(language, "Meet your buddy: %(name)s")
+            subject %= {"name": other.split()[0]}
+            emails = stack.wait_for_email(story.people[to].email, containing=other)
+            assert subject in [str(m["Subject"]) for m in emails], (to, subject)
 
 
-def test_a_student_leaves_and_the_buddy_is_told(story, stack):
+def test_a_student_leaves_and_the_buddy_is_told(story, stack, checks):
     leaving = "Lena Weber"
     buddy = dict(story.pairs)[leaving]
     lena, local = story.people[leaving], story.people[buddy]
     first_name = leaving.split()[0]  # the email names her by her first name
     before = len(stack.wait_for_email(local.email, containing=first_name))  # the pair's email
-    pages.leave_programme(lena, stack, LYON)
-    stack.wait_for_email(local.email, containing=first_name, count=before + 1)
+    pages.ask_to_leave(lena, stack, LYON)
+    checks.check(lena, "leave")
+    pages.confirm_leaving(lena)
+    told = stack.wait_for_email(local.email, containing=first_name, count=before + 1)
+    language = BUDDIES[buddy][3]["language"]
+    assert in_language(language, "Your buddy pair has ended") in [str(m["Subject"]) for m in told]
     assert leaving not in pages.account_status(local, stack, LYON).split(local.t("My profile"))[0]
 
 
