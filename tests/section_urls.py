@@ -275,6 +275,7 @@ TABLE: dict[str, Entry] = {
     "signin:link_confirm": visitor("get", 200, link=_signin_link),
     "signin:register": visitor("get", 400),
     "signin:offer": visitor("get", 400),
+    "favicon": visitor("get", 301),
     "set_language": visitor("get", 302),  # Django's: a GET changes nothing, and redirects
     "api:schema": visitor("get", 200),
     # a network admin's read-only support access starts here (tests/network/test_support.py)

@@ -228,6 +228,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [SRC_DIR / "locale"]
 USE_I18N = True
+# Dates written the European way in English too (config/formats/en).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
 

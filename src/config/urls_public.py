@@ -5,6 +5,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from config.errors import server_error
+from config.favicon import favicon
 from tenants import views
 
 urlpatterns = [
@@ -12,9 +14,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("network/", include("network.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", include("api.urls")),
     path("signin/", include("core.signin.urls_public")),
 ]
 
 # Uploaded files (section logos) in development; a web server serves them in production.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler500 = server_error

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
 
+from config.errors import server_error
+from config.favicon import favicon
+
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("core.accounts.urls")),
@@ -16,8 +19,11 @@ urlpatterns = [
     path("", include("matching.followup.urls")),
     path("signin/", include("core.signin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", include("api.urls")),
 ]
 
 # Uploaded files (section logos) in development; a web server serves them in production.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler500 = server_error

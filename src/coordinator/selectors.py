@@ -84,7 +84,8 @@ def unverified_for_a_week(now=None) -> QuerySet[Profile]:
 def arriving_soon_without_buddy(today: date) -> QuerySet[Profile]:
     return (
         waiting_incoming(today)
-        .filter(arrival_date__lte=today + ARRIVING_WITHIN)
+        # those who arrived already are on the waiting list page, not "arriving"
+        .filter(arrival_date__gte=today, arrival_date__lte=today + ARRIVING_WITHIN)
         .select_related("user")
         .order_by("arrival_date")
     )

@@ -207,7 +207,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         AuditEvent.objects.select_related("actor").order_by("-at", "-pk"), EVENTS_PER_PAGE
     ).get_page(request.GET.get("page"))
-    rows = [(event, audit.label(event.action)) for event in page]
+    rows = [(event, audit.label(event.action), audit.describe(event.details)) for event in page]
     return render(request, "coordinator/audit_log.html", {"page": page, "rows": rows})
 
 

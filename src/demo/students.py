@@ -1,6 +1,7 @@
 """Demo students for a section: a few dozen of both roles, the same on every run."""
 
 import random
+import unicodedata
 from datetime import timedelta
 
 from django.db import transaction
@@ -58,6 +59,12 @@ GENDERS = ("woman", "man", "woman", "man", "non_binary", "undisclosed")
 STUDENTS_PER_ROLE = 18
 
 
+def demo_email(first: str, last: str, domain: str) -> str:
+    """ana.garcia@lille.example.org: the names without accents or spaces."""
+    local = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore").decode()
+    return f"{local.lower().replace(' ', '')}@{domain}"
+
+
 def seed_demo_students(city: str, email_domain: str) -> None:
     """Places of study, hobbies and students of both roles, unless the section has students."""
     if Profile.objects.exists():
@@ -73,13 +80,16 @@ def seed_demo_students(city: str, email_domain: str) -> None:
         for index in range(STUDENTS_PER_ROLE * 2):
             incoming = index % 2 == 0
             number = index // 2
+            people = INCOMING if incoming else LOCAL
+            # past the list, the family names shift: nobody appears twice
+            person = people[number % len(people)]
+            last = people[(number + 5 * (number // len(people))) % len(people)][1]
             if incoming:
-                first, last, nationality, tongue, home = INCOMING[number % len(INCOMING)]
+                first, _last, nationality, tongue, home = person
             else:
-                first, last = LOCAL[number % len(LOCAL)]
-                nationality, tongue, home = "FR", "fr", ""
+                first, nationality, tongue, home = person[0], "FR", "fr", ""
             user = User.objects.create_user(
-                f"{first.lower()}.{number}@{email_domain}".encode("ascii", "ignore").decode(),
+                demo_email(first, last, email_domain),
                 None,
                 first_name=first,
                 last_name=last,

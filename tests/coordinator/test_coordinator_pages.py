@@ -57,6 +57,16 @@ def test_the_dashboard_counts_and_warns(coordinator, lille, in_section):
     assert counts["incoming"].waiting == 2 and counts["buddy"].matched == 1
 
 
+def test_arriving_soon_lists_only_arrivals_to_come(coordinator, lille, in_section):
+    today = timezone.localdate()
+    with in_section(lille):
+        arrived = ProfileFactory(arrival_date=today - timedelta(days=2))
+        today_arrival = ProfileFactory(arrival_date=today)
+        soon = ProfileFactory(arrival_date=today + timedelta(days=14))
+    listed = {p.pk for p in coordinator.get("/coordinator/").context["arriving_soon"]}
+    assert listed == {today_arrival.pk, soon.pk} and arrived.pk not in listed
+
+
 def test_the_dashboard_makes_as_many_queries_for_many_students(coordinator, lille, in_section):
     with in_section(lille):
         ProfileFactory.create_batch(3)
@@ -282,3 +292,6 @@ def test_the_audit_log_lists_what_happened_in_words(coordinator, lille, in_secti
     page = coordinator.get("/coordinator/audit/").content.decode()
     assert "Profile deactivated" in page
     assert "coordinator@lille.example.org" in page
+    link = f'<a href="/coordinator/students/{student.pk}/">{student.pk}</a>'
+    assert f"student: {link}" in page
+    assert "{&#x27;" not in page and "{'" not in page  # no raw dictionary

@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 
 import pytest
@@ -48,6 +49,10 @@ def test_seeding_twice_changes_nothing():
         roles = Counter(Profile.objects.values_list("role", flat=True))
         assert roles["incoming"] >= 12 and roles["buddy"] >= 12
         assert Profile.objects.filter(place_of_study__name="Université de A").exists()
+        people = list(Profile.objects.values_list("user__first_name", "user__last_name"))
+        assert len(set(people)) == len(people), "two demo students with one name"
+        emails = User.objects.filter(profile__isnull=False).values_list("email", flat=True)
+        assert all(re.fullmatch(r"[a-z]+(-[a-z]+)?\.[a-z]+@demoa\.example\.org", e) for e in emails)
     # set up: listed without "opening soon", registrations open
     assert set(
         Section.objects.filter(schema_name__in=("demoa", "demob")).values_list("set_up", flat=True)
