@@ -45,7 +45,7 @@ def test_a_buddy_registers_with_esn_accounts(catalogue, flow, lille, in_section)
 
 
 def test_a_board_member_asks_for_the_coordinator_role_and_a_coordinator_confirms(
-    flow, lille, in_section, coordinator
+    flow, lille, in_section, coordinator, mailoutbox, django_capture_on_commit_callbacks
 ):
     page = flow.to_section(flow.esn("board1", esn("board@esnlille.fr", roles=BOARD), portal(lille)))
     form = flow.section.get(page["Location"]).content.decode()
@@ -63,9 +63,13 @@ def test_a_board_member_asks_for_the_coordinator_role_and_a_coordinator_confirms
     listed = coordinator.get("/signin/coordinator-requests/").content.decode()
     assert "board@esnlille.fr" in listed and "Local.regularBoardMember" in listed
     assert b"1 coordinator request waiting" in coordinator.get("/coordinator/settings/").content
-    confirmed = coordinator.post(
-        "/signin/coordinator-requests/", {"request": request.pk, "confirm": "1"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = coordinator.post(
+            "/signin/coordinator-requests/", {"request": request.pk, "confirm": "1"}
+        )
+    (told,) = [email for email in mailoutbox if email.to == ["board@esnlille.fr"]]
+    # no profile, so no language of their own: the section's (Lille writes French)
+    assert told.subject == "Vous êtes coordinateur de ESN Lille" and "/coordinator/" in told.body
     assert confirmed.status_code == 302
     with in_section(lille):
         user.refresh_from_db()

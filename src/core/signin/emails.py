@@ -1,4 +1,5 @@
-"""The email that confirms linking a provider account to an existing account."""
+"""The sign-in emails: the link that confirms linking a provider account to an existing
+account, and the news that a coordinator confirmed an ESN board member's coordinator role."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,7 @@ from core.signin.models import PendingSignin
 from core.signin.tokens import link_token
 
 LINK_ACCOUNT = "signin.link_account"
+COORDINATOR_CONFIRMED = "signin.coordinator_confirmed"
 
 
 def _link_account(user: int, pending: int) -> Email | None:
@@ -29,4 +31,22 @@ def _link_account(user: int, pending: int) -> Email | None:
     )
 
 
+def _coordinator_confirmed(user: int) -> Email | None:
+    found = active_account(user)
+    if found is None or not found[0].is_coordinator:
+        return None  # gone, or no longer a coordinator
+    account, section, language = found
+    return render_email(
+        to=account.email,
+        template="signin/email/coordinator_confirmed",
+        context={
+            "first_name": account.first_name,
+            "link": section_link(section, "coordinator:dashboard"),
+        },
+        language=language,
+        section=section,
+    )
+
+
 register(EmailKind(LINK_ACCOUNT, _("Confirm a sign-in method"), _link_account))
+register(EmailKind(COORDINATOR_CONFIRMED, _("Coordinator role confirmed"), _coordinator_confirmed))

@@ -13,7 +13,7 @@ from core.models import Hobby, Profile
 from core.names import plain_name
 from core.outbox.services import send_email
 from core.services import SpokenLanguage, register_student
-from core.signin.emails import LINK_ACCOUNT
+from core.signin.emails import COORDINATOR_CONFIRMED, LINK_ACCOUNT
 from core.signin.models import CoordinatorRequest, ExternalIdentity, PendingSignin, SigninSettings
 from core.signin.providers import Claims, SigninFailed, Started
 from core.signin.tokens import PENDING_MAX_AGE, handoff_code, read_handoff
@@ -176,7 +176,8 @@ def register_coordinator_candidate(pending: PendingSignin) -> User:
 def decide_coordinator_request(
     actor: User, request_id: int, *, confirm: bool
 ) -> CoordinatorRequest:
-    """Confirm (the user becomes a coordinator) or decline an open request, once."""
+    """Confirm (the user becomes a coordinator, and is told by email) or decline an open
+    request, once."""
     with transaction.atomic():
         found = (
             CoordinatorRequest.objects.select_for_update()
@@ -192,6 +193,9 @@ def decide_coordinator_request(
         found.save(update_fields=["status", "decided_at", "decided_by"])
         if confirm:
             User.objects.filter(pk=found.user_id).update(is_coordinator=True)
+            send_email(
+                f"coordinator-confirmed:{found.pk}", COORDINATOR_CONFIRMED, user=found.user_id
+            )
         audit.record(
             "coordinator_request_confirmed" if confirm else "coordinator_request_declined",
             actor,
