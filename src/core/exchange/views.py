@@ -5,7 +5,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.exchange import importing, selectors, services
@@ -81,10 +81,15 @@ def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
     return redirect("exchange:preview", batch_id=batch.pk)
 
 
+# Lazy: read in the visitor's language when the page is drawn, not once at import.
 REFUSALS = {
-    "invalid": _("This link is not valid. Copy the whole link from the email, or ask us."),
-    "expired": _("This link has expired. Ask the section's coordinators for a new invitation."),
-    "used": _("This invitation was already used. Log in with your email and password."),
+    "invalid": gettext_lazy(
+        "This link is not valid. Copy the whole link from the email, or ask us."
+    ),
+    "expired": gettext_lazy(
+        "This link has expired. Ask the section's coordinators for a new invitation."
+    ),
+    "used": gettext_lazy("This invitation was already used. Log in with your email and password."),
 }
 
 

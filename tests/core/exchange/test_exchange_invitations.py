@@ -353,3 +353,12 @@ def test_a_logged_in_person_is_not_registered_again(
     with in_section(lille):
         assert not Profile.objects.exists()
         assert ImportedInvitation.objects.get().used_at is None
+
+
+def test_the_refusal_is_in_the_visitors_language(lille, client_for):
+    page = client_for(lille, language="fr").get("/invitation/not-a-real-link/").text
+    assert "Cette invitation ne peut pas être utilisée" in page
+    assert "Ce lien n'est pas valide" in page.replace("&#x27;", "'")
+    assert "This link is not valid" not in page
+    english = client_for(lille, language="en").get("/invitation/not-a-real-link/").text
+    assert "This link is not valid" in english
