@@ -32,6 +32,8 @@ BUDDIES = {
 
 # The main pages the story meets, each checked at both widths.
 MAIN_PAGES = (
+    "directory",
+    "home_opening_soon",
     "set_password",
     "login",
     "dashboard",
@@ -90,7 +92,7 @@ def profile(name: str, role: str, details: dict) -> dict:
     }
 
 
-def test_admin_onboards_two_sections(story, stack, browser):
+def test_admin_onboards_two_sections(story, stack, browser, checks):
     admin = person(story, browser, "Platform Admin", "admin")
     pages.admin_log_in(admin, stack)
     pages.admin_onboard_section(
@@ -102,6 +104,7 @@ def test_admin_onboards_two_sections(story, stack, browser):
     # the directory on the root domain lists them
     admin.page.goto(stack.url("", "/"))
     expect(admin.page.locator("main")).to_contain_text("ESN Lyon")
+    checks.check(admin, "directory")
 
 
 def test_coordinator_sets_password_from_invitation(story, stack, browser, checks):
@@ -127,6 +130,8 @@ def test_coordinator_sets_password_from_invitation(story, stack, browser, checks
 def test_coordinator_completes_the_checklist(story, stack, browser, checks):
     lea = story.coordinator
     visitor = person(story, browser, "A Visitor", "visitor@e2e.example.org")
+    visitor.page.goto(stack.url(LYON, "/"))
+    checks.check(visitor, "home_opening_soon")
     visitor.page.goto(stack.url(LYON, "/register/incoming/"))
     create = visitor.page.get_by_role("button", name=visitor.t("Create my account"))
     open_before_ready = create.count()
