@@ -229,20 +229,15 @@ def steps_to_do(person: Person) -> list[str]:
 
 
 def start_match_run(person: Person, stack: Stack, slug: str) -> bool:
-    """Start a run and watch it until it is done; True when its progress was shown."""
+    """Start a run and watch it (the page refreshes itself while it runs) until it is done;
+    True when its progress bar was shown."""
     page = person.page
     page.goto(stack.url(slug, "/coordinator/matching/"))
     button(person, "Find buddies for the waiting students").click()
-    seen_progress = False
+    page.wait_for_load_state()
+    seen_progress = page.locator("progress").count() > 0
     review = page.get_by_role("link", name=person.t("Review the proposals"))
-    deadline = time.monotonic() + 60
-    while not review.count():
-        seen_progress = seen_progress or page.get_by_role("status").count() > 0
-        if time.monotonic() > deadline:
-            raise AssertionError("the run did not finish in 60 s")
-        page.wait_for_timeout(500)
-        if not page.get_by_role("status").count():
-            page.reload()
+    expect(review).to_be_visible(timeout=60_000)
     return seen_progress
 
 
@@ -276,20 +271,16 @@ def confirm_all(person: Person, count: int) -> tuple[str, bool]:
     question = page.locator("main").inner_text()
     yes = ("Yes, confirm %(count)s pair", "Yes, confirm %(count)s pairs")
     page.get_by_role("button", name=person.tn(*yes, count)).click()
+    page.wait_for_load_state()
     done = person.tn(
         "Last confirmation: %(done)s pair confirmed",
         "Last confirmation: %(done)s pairs confirmed",
         count,
         "done",
     )
-    seen_in_progress = False
-    deadline = time.monotonic() + 60
-    while done not in " ".join(page.get_by_role("status").all_inner_texts()):
-        seen_in_progress = seen_in_progress or page.locator("progress").count() > 0
-        if time.monotonic() > deadline:
-            raise AssertionError("the confirmation did not finish in 60 s")
-        page.wait_for_timeout(500)
-        page.reload()
+    seen_in_progress = page.locator("progress").count() > 0
+    # the review page refreshes itself while the confirmation runs
+    expect(page.get_by_role("status").filter(has_text=done)).to_be_visible(timeout=60_000)
     return question, seen_in_progress
 
 
