@@ -230,5 +230,24 @@ class CatalogueEntryForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
 
 
+class TranslatedNamesForm(forms.Form):
+    """A catalogue entry's names in the languages other than the section's own."""
+
+    def __init__(self, *args, own_language: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for code, language in settings.LANGUAGES:
+            if code != own_language:
+                self.fields[f"name_{code}"] = forms.CharField(
+                    label=language, max_length=60, required=False
+                )
+
+    def translations(self) -> dict:
+        return {
+            name.removeprefix("name_"): value.strip()
+            for name, value in self.cleaned_data.items()
+            if value.strip()
+        }
+
+
 class InviteCoordinatorForm(forms.Form):
     email = forms.EmailField(label=_("Email of the new coordinator"), max_length=254)

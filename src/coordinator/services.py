@@ -73,6 +73,15 @@ def save_catalogue_entry(
     refresh_directory_mark()
 
 
+def translate_catalogue_entry(
+    coordinator: User, entry: PlaceOfStudy | Hobby, translations: dict[str, str]
+) -> None:
+    """Its names in other languages; none given means its name stands in every language."""
+    entry.translations = translations
+    entry.save(update_fields=["translations"])
+    audit.record(SETTINGS_CHANGED, coordinator, part=entry._meta.model_name, translated=entry.pk)
+
+
 def switch_off_catalogue_entry(coordinator: User, entry: PlaceOfStudy | Hobby) -> None:
     """Hide it from the forms; students who chose it keep it."""
     entry.is_active = False

@@ -1,5 +1,6 @@
 """The coordinator's coordinator: dashboard, students, the section's settings, audit log."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -17,6 +18,7 @@ from coordinator.forms import (
     NoteForm,
     ProgrammeForm,
     StudentFilterForm,
+    TranslatedNamesForm,
 )
 from core import audit
 from core import services as core_services
@@ -150,11 +152,21 @@ def section_settings(request: HttpRequest) -> HttpResponse:
         {
             "branding": branding,
             "programme": programme_form,
-            "places": PlaceOfStudy.objects.all(),
-            "hobbies": Hobby.objects.all(),
+            "places": _with_translations(PlaceOfStudy.objects.all(), request),
+            "hobbies": _with_translations(Hobby.objects.all(), request),
             "entry_form": CatalogueEntryForm(),
         },
     )
+
+
+def _with_translations(entries, request: HttpRequest) -> list:
+    """Each entry with its names in the languages other than the section's, for its form."""
+    own = request.section.default_language
+    others = [(code, name) for code, name in settings.LANGUAGES if code != own]
+    return [
+        (entry, [(code, name, entry.translations.get(code, "")) for code, name in others])
+        for entry in entries
+    ]
 
 
 @require_POST
@@ -164,6 +176,14 @@ def catalogue(request: HttpRequest, kind: str) -> HttpResponse:
     if "switch_off" in request.POST:
         entry = get_object_or_404(model, pk=parse_id(request.POST["switch_off"]))
         services.switch_off_catalogue_entry(request.user, entry)
+        return redirect("coordinator:settings")
+    if "translate" in request.POST:
+        entry = get_object_or_404(model, pk=parse_id(request.POST["translate"]))
+        names = TranslatedNamesForm(request.POST, own_language=request.section.default_language)
+        if names.is_valid():
+            services.translate_catalogue_entry(request.user, entry, names.translations())
+        else:
+            messages.error(request, _("Give names of at most 60 characters."))
         return redirect("coordinator:settings")
     form = CatalogueEntryForm(request.POST)
     if form.is_valid():

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.accounts.models import User, normalise_email
@@ -78,6 +79,9 @@ class ProfileForm(forms.ModelForm):
             self.fields[name].required = True
         self.fields["place_of_study"].queryset = PlaceOfStudy.objects.filter(is_active=True)
         self.fields["hobbies"].queryset = Hobby.objects.filter(is_active=True)
+        language = get_language()
+        for name in ("place_of_study", "hobbies"):
+            self.fields[name].label_from_instance = lambda entry: entry.name_in(language)
 
     def clean_birth_date(self) -> date:
         born = self.cleaned_data["birth_date"]

@@ -11,6 +11,7 @@ from django_countries.fields import CountryField
 
 from core.languages import SPOKEN_LANGUAGES, LanguageLevel
 from core.translated import Shown, in_language, missing_languages
+from tenants.selectors import current_section
 
 DEFAULT_PRIVACY_NOTICE = _(
     "We keep your profile to find you a buddy and to run the programme. Coordinators of this "
@@ -93,7 +94,27 @@ class SectionSettings(models.Model):
         )
 
 
-class PlaceOfStudy(models.Model):
+class NamedInLanguages(models.Model):
+    """A catalogue entry whose name the coordinators may give in other languages: `name` is
+    the section's own; a name never translated (a proper noun) stands in every language."""
+
+    translations = models.JSONField(_("name in other languages"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def name_in(self, language: str) -> str:
+        """The name a student reading `language` sees; another language's, marked."""
+        if not self.translations:
+            return self.name
+        own = current_section().default_language
+        shown = in_language({**self.translations, own: self.name}, language, own)
+        if shown.fallback:
+            return f"{shown.text} ({shown.language_name})"
+        return shown.text
+
+
+class PlaceOfStudy(NamedInLanguages):
     """An institution or campus of the section's city, managed by coordinators."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -108,7 +129,7 @@ class PlaceOfStudy(models.Model):
         return self.name
 
 
-class Hobby(models.Model):
+class Hobby(NamedInLanguages):
     """A tag of the section's hobby and interest list."""
 
     name = models.CharField(_("name"), max_length=60, unique=True)
