@@ -73,3 +73,22 @@ class FailingOnceBackend(EmailBackend):
             FailingOnceBackend.failures_left -= 1
             raise SMTPException("relay unavailable")
         return super().send_messages(messages)
+
+
+def local(days: int, hour: int = 18) -> str:
+    """A datetime-local value `days` from now at `hour`."""
+    return f"{timezone.localdate() + timedelta(days=days):%Y-%m-%d}T{hour:02d}:30"
+
+
+def event_data(**overrides) -> dict:
+    data = {
+        "title": "Crêpe party",
+        "starts_at": local(10),
+        "ends_at": local(10, 22),
+        "place": "Maison des étudiants",
+        "capacity": "30",
+        "audience": "everyone",
+        "description": "Crêpes, games.",
+        "published": "on",
+    }
+    return {key: value for key, value in (data | overrides).items() if value is not None}

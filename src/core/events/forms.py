@@ -49,11 +49,34 @@ class EventForm(forms.ModelForm):
         }
         field_classes = {"starts_at": forms.DateTimeField, "ends_at": forms.DateTimeField}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, own_language: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
         self.fields["ends_at"].help_text = _("Optional.")
+        # The title and description in the other languages, after the section's own.
+        self.other_languages = [(c, n) for c, n in settings.LANGUAGES if c != own_language]
+        saved = self.instance.translations
+        fields = dict(self.fields)
+        self.fields.clear()
+        for name, field in fields.items():
+            self.fields[name] = field
+            for code, language in self.other_languages:
+                if name == "title":
+                    self.fields[f"title_{code}"] = forms.CharField(
+                        label=_("Title (%(language)s)") % {"language": language},
+                        max_length=150,
+                        required=False,
+                        initial=saved.get(code, {}).get("title", ""),
+                    )
+        for code, language in self.other_languages:
+            self.fields[f"description_{code}"] = forms.CharField(
+                label=_("Description (%(language)s)") % {"language": language},
+                max_length=5000,
+                required=False,
+                initial=saved.get(code, {}).get("description", ""),
+                widget=forms.Textarea(attrs={"rows": 4, "maxlength": 5000}),
+            )
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]
@@ -80,11 +103,19 @@ class EventForm(forms.ModelForm):
                 )
         return capacity
 
-    def clean(self):
+    def clean(self) -> dict:
         data = super().clean()
         starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", _("The event must end after it starts."))
+        translations = {}
+        for code, _language in self.other_languages:
+            texts = {
+                part: data.pop(f"{part}_{code}", "").strip() for part in ("title", "description")
+            }
+            if any(texts.values()):
+                translations[code] = texts
+        data["translations"] = translations
         return data
 
 

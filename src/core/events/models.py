@@ -6,6 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.translated import Shown, in_language
+from tenants.selectors import current_section
+
 
 class Audience(models.TextChoices):
     EVERYONE = "everyone", _("Everyone")
@@ -30,6 +33,9 @@ class Event(models.Model):
         _("places"), validators=[MinValueValidator(1)], help_text=_("How many students can come.")
     )
     description = models.TextField(_("description"), max_length=5000, blank=True)
+    # title and description in the languages other than the section's own:
+    # {"en": {"title": ..., "description": ...}}
+    translations = models.JSONField(_("in other languages"), default=dict, blank=True)
     audience = models.CharField(
         _("for"), max_length=10, choices=Audience, default=Audience.EVERYONE
     )
@@ -61,6 +67,17 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def title_in(self, language: str) -> Shown:
+        return self._in_language("title", language)
+
+    def description_in(self, language: str) -> Shown:
+        return self._in_language("description", language)
+
+    def _in_language(self, part: str, language: str) -> Shown:
+        own = current_section().default_language
+        texts = {code: text.get(part, "") for code, text in self.translations.items()}
+        return in_language({**texts, own: getattr(self, part)}, language, own)
 
 
 class EventRegistration(models.Model):

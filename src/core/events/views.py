@@ -32,7 +32,7 @@ def coordinator_events(request: HttpRequest) -> HttpResponse:
 
 @coordinator_required
 def new_event(request: HttpRequest) -> HttpResponse:
-    form = EventForm(request.POST or None)
+    form = EventForm(request.POST or None, own_language=request.section.default_language)
     if request.method == "POST" and form.is_valid():
         event = services.create_event(request.user, form.cleaned_data)
         messages.success(request, _("The event is saved."))
@@ -43,7 +43,9 @@ def new_event(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 def edit_event(request: HttpRequest, event_id: int) -> HttpResponse:
     event = get_object_or_404(Event, pk=event_id)
-    form = EventForm(request.POST or None, instance=event)
+    form = EventForm(
+        request.POST or None, instance=event, own_language=request.section.default_language
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_event(event.pk, form.cleaned_data)

@@ -9,27 +9,9 @@ from django.utils import timezone
 from core.events.models import Audience, Event, EventRegistration
 from core.models import AuditEvent
 from factories import ProfileFactory
+from portal_helpers import event_data, local
 
 pytestmark = pytest.mark.django_db
-
-
-def local(days: int, hour: int = 18) -> str:
-    """A datetime-local value `days` from now at `hour`."""
-    return f"{timezone.localdate() + timedelta(days=days):%Y-%m-%d}T{hour:02d}:30"
-
-
-def event_data(**overrides) -> dict:
-    data = {
-        "title": "Crêpe party",
-        "starts_at": local(10),
-        "ends_at": local(10, 22),
-        "place": "Maison des étudiants",
-        "capacity": "30",
-        "audience": "everyone",
-        "description": "Crêpes, games.",
-        "published": "on",
-    }
-    return {key: value for key, value in (data | overrides).items() if value is not None}
 
 
 @pytest.fixture
