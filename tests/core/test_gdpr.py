@@ -13,7 +13,7 @@ from core.outbox.services import send_email
 from factories import MessageFactory, ProfileFactory, ProposalFactory, UserFactory
 from matching.emails import WAITING_LIST_EMAIL
 from matching.followup.models import CheckIn, SurveyResponse
-from matching.models import Pair
+from matching.models import Pair, WaitingListEntry
 from tenants.tasks import run_in_every_section
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +140,8 @@ def test_the_download_holds_notes_messages_emails_and_proposals_about_me_only(
         CoordinatorNote.objects.create(profile=ana, author=author, text="Asked about housing")
         CoordinatorNote.objects.create(profile=bea, author=author, text="Private about Beatriz")
         message = MessageFactory(subject_en="Welcome drinks", subject_fr="Pot d'accueil")
+        for student in (ana, bea):  # a run left both waiting: the email has their reason
+            WaitingListEntry.objects.create(profile=student, reason="no_buddy_available")
         with django_capture_on_commit_callbacks(execute=True):
             send_message(message.pk, coordinator_user)
             send_email(f"waiting-list:{ana.pk}", WAITING_LIST_EMAIL, profile=ana.pk)
