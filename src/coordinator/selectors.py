@@ -1,7 +1,7 @@
 """Reads of the coordinator coordinator: the dashboard's figures and the student list."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import TruncWeek
@@ -153,17 +153,27 @@ def student_list(filters: dict, today: date) -> QuerySet[Profile]:
 ENDED_PAIRS_SHOWN_FOR = timedelta(days=30)
 
 
-def ended_pairs_needing_attention(today: date) -> QuerySet[Pair]:
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def ended_pairs_needing_attention(today: date) -> list[Pair]:
     """Pairs ended lately for another reason than the stay, where a student who remains in
-    the programme has no new pair yet."""
-    waiting = Profile.objects.filter(is_waiting(today))
-    return (
-        Pair.objects.filter(ended_at__date__gte=today - ENDED_PAIRS_SHOWN_FOR)
+    the programme has no new pair yet. In two steps: the few pairs ended lately, then which
+    of their students wait (one query with the waiting rule as a subquery of every pair is
+    planned badly once a section has thousands of students)."""
+    ended = list(
+        # a datetime bound, not ended_at__date: a plain comparison on the column
+        Pair.objects.filter(ended_at__gte=_start_of(today - ENDED_PAIRS_SHOWN_FOR))
         .exclude(end_reason=Pair.EndReason.STAY_ENDED)
-        .filter(Q(incoming__in=waiting) | Q(buddy__in=waiting))
         .select_related("incoming__user", "buddy__user")
         .order_by("-ended_at")
     )
+    students = {pk for pair in ended for pk in (pair.incoming_id, pair.buddy_id) if pk}
+    waiting = set(
+        Profile.objects.filter(is_waiting(today), pk__in=students).values_list("pk", flat=True)
+    )
+    return [pair for pair in ended if {pair.incoming_id, pair.buddy_id} & waiting]
 
 
 def pair_history(profile: Profile) -> QuerySet[Pair]:
