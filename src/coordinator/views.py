@@ -154,7 +154,9 @@ def section_settings(request: HttpRequest) -> HttpResponse:
             "programme": programme_form,
             "places": _with_translations(PlaceOfStudy.objects.all(), request),
             "hobbies": _with_translations(Hobby.objects.all(), request),
-            "entry_form": CatalogueEntryForm(),
+            # one form per list: each "Name" input has an id of its own
+            "place_form": CatalogueEntryForm(auto_id="place_%s"),
+            "hobby_form": CatalogueEntryForm(auto_id="hobby_%s"),
         },
     )
 

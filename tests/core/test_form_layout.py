@@ -30,6 +30,7 @@ class FieldBoxes(HTMLParser):
     def handle_starttag(self, tag, attrs) -> None:
         attrs = dict(attrs)
         if tag == "label" and attrs.get("for"):
+            assert attrs["for"] not in self.label_box, f"two labels for #{attrs['for']}"
             self.label_box[attrs["for"]] = self.current()
         is_input = tag in ("input", "select", "textarea") and attrs.get("type") != "hidden"
         if is_input and attrs.get("id"):
