@@ -87,3 +87,9 @@ def test_every_label_is_in_the_box_of_its_own_input(pages, lille):
                 assert found.input_box[target] == box, f"{path}: #{target} is not in its box"
                 checked += 1
     assert checked > 50
+
+
+def test_a_lone_checkbox_is_followed_by_its_label_without_a_colon(coordinator):
+    page = coordinator.get("/coordinator/settings/").text
+    box = page.split('name="registration_open"', 1)[1].split("</div>", 1)[0]
+    assert '<label for="id_registration_open">Registration open</label>' in box
