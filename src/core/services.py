@@ -45,8 +45,11 @@ def register_student(
     profile_fields: dict,
     hobbies: list[Hobby],
     languages: list[SpokenLanguage],
+    email_verified: bool = False,
 ) -> Profile:
-    """Create the account and profile at once; the verification email follows the commit.
+    """Create the account and profile at once; the verification email follows the commit,
+    unless the address is known to be the student's already (`email_verified`: they came
+    from a link sent to it, or their identity provider vouches for it).
 
     Raises EmailTaken when a registration with this email committed first (the form checked,
     but two identical posts can both pass the check).
@@ -63,11 +66,13 @@ def register_student(
                 # the registration page showed the notice in the page's language
                 consent_language=get_language(),
                 consented_at=timezone.now(),
+                email_verified_at=timezone.now() if email_verified else None,
                 **profile_fields,
             )
             profile.hobbies.set(hobbies)
             replace_languages(profile, languages)
-            send_email(f"verify-email:{user.pk}", VERIFY_EMAIL, user=user.pk)
+            if not email_verified:
+                send_email(f"verify-email:{user.pk}", VERIFY_EMAIL, user=user.pk)
     except IntegrityError as error:
         if User.objects.filter(email=normalise_email(email)).exists():
             raise EmailTaken from error

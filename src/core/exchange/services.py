@@ -110,10 +110,9 @@ def complete_invitation(
             profile_fields=profile_fields,
             hobbies=hobbies,
             languages=languages,
+            email_verified=True,
         )
         now = timezone.now()
-        profile.email_verified_at = now
-        profile.save(update_fields=["email_verified_at"])
         # the profile has the data now: keep only that the invitation was used
         locked.used_at = now
         locked.email = locked.first_name = locked.last_name = locked.home_university = ""

@@ -146,9 +146,8 @@ def register(
             profile_fields=profile_fields,
             hobbies=hobbies,
             languages=languages,
+            email_verified=True,
         )
-        profile.email_verified_at = timezone.now()
-        profile.save(update_fields=["email_verified_at"])
         link(profile.user, pending)
     return profile
 

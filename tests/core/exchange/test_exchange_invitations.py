@@ -227,6 +227,8 @@ def test_completing_creates_a_verified_account_and_closes_the_invitation(
     assert profile.role == "incoming" and profile.is_verified
     assert profile.user.check_password("una-clave-larga-2026")
     assert mail.outbox == []  # no verification email: the link proved the address
+    with in_section(lille):
+        assert not OutboxMessage.objects.filter(key__startswith="verify-email:").exists()
     assert invitation.used_at is not None
     assert (invitation.email, invitation.first_name, invitation.last_name) == ("", "", "")
     assert batch.completed_count == 1
