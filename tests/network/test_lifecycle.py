@@ -22,7 +22,7 @@ def test_deactivation_closes_the_portal_and_keeps_the_data(
     assert response.status_code == 302
     home = lille_client.get("/")
     assert home.status_code == 410
-    assert "Le programme de parrainage de ESN Lille est fermé" in home.content.decode()
+    assert "Le programme de parrainage de la section ESN Lille est fermé" in home.content.decode()
     registration = lille_client.post("/register/incoming/", {"email": "x@example.org"})
     assert registration.status_code == 410
     assert lille_client.get("/coordinator/").status_code == 410
