@@ -69,7 +69,10 @@ def test_a_board_member_asks_for_the_coordinator_role_and_a_coordinator_confirms
         )
     (told,) = [email for email in mailoutbox if email.to == ["board@esnlille.fr"]]
     # no profile, so no language of their own: the section's (Lille writes French)
-    assert told.subject == "Vous êtes coordinateur de la section ESN Lille" and "/coordinator/" in told.body
+    assert (
+        told.subject == "Vous êtes coordinateur de la section ESN Lille"
+        and "/coordinator/" in told.body
+    )
     assert confirmed.status_code == 302
     with in_section(lille):
         user.refresh_from_db()
