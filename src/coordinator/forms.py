@@ -13,6 +13,7 @@ from PIL import Image, ImageOps
 from config.uploads import TooLargeUpload
 from core.languages import SPOKEN_LANGUAGES
 from core.models import Hobby, PlaceOfStudy, Profile, SectionSettings
+from core.translated import other_languages
 from tenants.models import Section
 
 MAX_LOGO_BYTES = 1024 * 1024  # also settings.UPLOAD_LIMITS["logo"], read while it arrives
@@ -235,11 +236,10 @@ class TranslatedNamesForm(forms.Form):
 
     def __init__(self, *args, own_language: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for code, language in settings.LANGUAGES:
-            if code != own_language:
-                self.fields[f"name_{code}"] = forms.CharField(
-                    label=language, max_length=60, required=False
-                )
+        for code, language in other_languages(own_language):
+            self.fields[f"name_{code}"] = forms.CharField(
+                label=language, max_length=60, required=False
+            )
 
     def translations(self) -> dict:
         return {

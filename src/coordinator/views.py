@@ -1,6 +1,5 @@
 """The coordinator's coordinator: dashboard, students, the section's settings, audit log."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -30,6 +29,7 @@ from core.outbox.selectors import failed_messages
 from core.outbox.services import retry_failed
 from core.permissions import coordinator_required
 from core.readiness import setup_checklist
+from core.translated import other_languages
 from matching.followup.selectors import pairs_needing_attention
 
 STUDENTS_PER_PAGE = 50
@@ -163,8 +163,7 @@ def section_settings(request: HttpRequest) -> HttpResponse:
 
 def _with_translations(entries, request: HttpRequest) -> list:
     """Each entry with its names in the languages other than the section's, for its form."""
-    own = request.section.default_language
-    others = [(code, name) for code, name in settings.LANGUAGES if code != own]
+    others = other_languages(request.section.default_language)
     return [
         (entry, [(code, name, entry.translations.get(code, "")) for code, name in others])
         for entry in entries

@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.languages import SPOKEN_LANGUAGES, LanguageLevel
-from core.translated import Shown, in_language, missing_languages
-from tenants.selectors import current_section
+from core.translated import Shown, in_language, missing_languages, section_text_in
 
 DEFAULT_PRIVACY_NOTICE = _(
     "We keep your profile to find you a buddy and to run the programme. Coordinators of this "
@@ -107,8 +106,7 @@ class NamedInLanguages(models.Model):
         """The name a student reading `language` sees; another language's, marked."""
         if not self.translations:
             return self.name
-        own = current_section().default_language
-        shown = in_language({**self.translations, own: self.name}, language, own)
+        shown = section_text_in(self.name, self.translations, language)
         if shown.fallback:
             return f"{shown.text} ({shown.language_name})"
         return shown.text

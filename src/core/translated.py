@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import translation
 
+from tenants.selectors import current_section
+
 
 @dataclass(frozen=True)
 class Shown:
@@ -36,6 +38,18 @@ def in_language(texts: dict[str, str], language: str, own_language: str) -> Show
         if texts.get(code, "").strip():
             return Shown(texts[code], code, fallback=True)
     return Shown("", language, fallback=False)
+
+
+def other_languages(own_language: str) -> list[tuple[str, str]]:
+    """The platform's languages (code, name) but the section's own: those content is
+    translated into."""
+    return [(code, name) for code, name in settings.LANGUAGES if code != own_language]
+
+
+def section_text_in(own_text: str, translations: dict[str, str], language: str) -> Shown:
+    """A text the section wrote in its own language, with its translations, in `language`."""
+    own = current_section().default_language
+    return in_language({**translations, own: own_text}, language, own)
 
 
 def missing_languages(texts: dict[str, str]) -> list[str]:

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from core.events import segments, selectors
 from core.events.mail import MESSAGE_LANGUAGES
 from core.events.models import Event, Message
+from core.translated import other_languages
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -55,7 +56,7 @@ class EventForm(forms.ModelForm):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
         self.fields["ends_at"].help_text = _("Optional.")
         # The title and description in the other languages, after the section's own.
-        self.other_languages = [(c, n) for c, n in settings.LANGUAGES if c != own_language]
+        self.other_languages = other_languages(own_language)
         saved = self.instance.translations
         fields = dict(self.fields)
         self.fields.clear()

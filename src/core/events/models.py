@@ -6,8 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.translated import Shown, in_language
-from tenants.selectors import current_section
+from core.translated import Shown, section_text_in
 
 
 class Audience(models.TextChoices):
@@ -75,9 +74,8 @@ class Event(models.Model):
         return self._in_language("description", language)
 
     def _in_language(self, part: str, language: str) -> Shown:
-        own = current_section().default_language
         texts = {code: text.get(part, "") for code, text in self.translations.items()}
-        return in_language({**texts, own: getattr(self, part)}, language, own)
+        return section_text_in(getattr(self, part), texts, language)
 
 
 class EventRegistration(models.Model):
