@@ -50,6 +50,8 @@ class SectionSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
 
+    OPEN, CLOSED, OPENING_SOON = "open", "closed", "opening_soon"
+
     class Meta:
         verbose_name = _("section settings")
 
@@ -83,14 +85,20 @@ class SectionSettings(models.Model):
             missing.append("privacy_notice")
         return missing
 
-    def accepts_registrations(self, today: date) -> bool:
-        """Open, within the registration dates when the section set them, and set up."""
-        return (
+    def registration_state(self, today: date) -> str:
+        """OPENING_SOON until set up, else OPEN within the switch and the dates, else CLOSED."""
+        if self.missing_for_registrations():
+            return self.OPENING_SOON
+        if (
             self.registration_open
             and (self.registration_opens_on is None or self.registration_opens_on <= today)
             and (self.registration_closes_on is None or today <= self.registration_closes_on)
-            and not self.missing_for_registrations()
-        )
+        ):
+            return self.OPEN
+        return self.CLOSED
+
+    def accepts_registrations(self, today: date) -> bool:
+        return self.registration_state(today) == self.OPEN
 
 
 class NamedInLanguages(models.Model):

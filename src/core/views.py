@@ -26,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The section's branded front page."""
     profile = _profile_of(request.user)
     programme = SectionSettings.load()
+    registration = programme.registration_state(timezone.localdate())
     return render(
         request,
         "core/home.html",
@@ -33,8 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "section": request.section,
             "welcome_text": programme.welcome_texts.get(get_language())
             or request.section.welcome_text,
-            "registration_open": programme.accepts_registrations(timezone.localdate()),
-            "opening_soon": bool(programme.missing_for_registrations()),
+            "registration_open": registration == SectionSettings.OPEN,
+            "opening_soon": registration == SectionSettings.OPENING_SOON,
             "profile": profile,
             "panels": selectors.account_panels(request, profile) if profile else [],
         },
@@ -53,9 +54,9 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _registration_closed(request: HttpRequest, programme: SectionSettings) -> HttpResponse:
+def _registration_closed(request: HttpRequest, state: str) -> HttpResponse:
     """Closed for now (dates, switched off), or opening soon (the section is being set up)."""
-    opening_soon = bool(programme.missing_for_registrations())
+    opening_soon = state == SectionSettings.OPENING_SOON
     return render(
         request, "core/registration_closed.html", {"opening_soon": opening_soon}, status=403
     )
@@ -65,8 +66,9 @@ def register(request: HttpRequest, role: str) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("core:account")
     section_settings = SectionSettings.load()
-    if not section_settings.accepts_registrations(timezone.localdate()):
-        return _registration_closed(request, section_settings)
+    state = section_settings.registration_state(timezone.localdate())
+    if state != SectionSettings.OPEN:
+        return _registration_closed(request, state)
     form = RegistrationForm(request.POST or None, role=role, initial={"language": get_language()})
     languages = SpokenLanguageFormSet(request.POST or None, prefix="languages")
     if request.method == "POST":
@@ -95,8 +97,9 @@ def register(request: HttpRequest, role: str) -> HttpResponse:
 
 def register_choice(request: HttpRequest) -> HttpResponse:
     programme = SectionSettings.load()
-    if not programme.accepts_registrations(timezone.localdate()):
-        return _registration_closed(request, programme)
+    state = programme.registration_state(timezone.localdate())
+    if state != SectionSettings.OPEN:
+        return _registration_closed(request, state)
     return render(request, "core/register_choice.html")
 
 
