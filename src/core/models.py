@@ -199,6 +199,8 @@ class Profile(models.Model):
         _("preferred buddy gender"), max_length=4, choices=BuddyGender, default=BuddyGender.ANY
     )
     about = models.TextField(_("about me"), max_length=1000, blank=True)
+    # incoming students: shown to buddies choosing from requests, where the section allows it
+    note_for_buddy = models.TextField(_("a note for your future buddy"), max_length=500, blank=True)
     # incoming students
     home_university = models.CharField(_("home university"), max_length=150, blank=True)
     arrival_date = models.DateField(_("arrival date"), null=True, blank=True)

@@ -50,6 +50,7 @@ def personal_data(user: User) -> dict:
         ],
         "preferred_buddy_gender": profile.preferred_buddy_gender,
         "about": profile.about,
+        "note_for_buddy": profile.note_for_buddy,
         "home_university": profile.home_university,
         "arrival_date": iso(profile.arrival_date),
         "departure_date": iso(profile.departure_date),

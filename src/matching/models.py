@@ -1,7 +1,7 @@
 """Matching in a section: its policy, its runs and their proposals, and the pairs (tenant)."""
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,12 +18,40 @@ def default_hard_constraints() -> dict:
     return dict(DEFAULT_HARD)
 
 
+class RequestField(models.TextChoices):
+    """What a request may show a buddy of an incoming student; nothing else ever is shown."""
+
+    FIRST_NAME = "first_name", _("First name")
+    NATIONALITY = "nationality", _("Nationality")
+    LANGUAGES = "languages", _("Languages")
+    PLACE_OF_STUDY = "place_of_study", _("Place of study and faculty")
+    ARRIVAL_MONTH = "arrival_month", _("Month of arrival")
+    HOBBIES = "hobbies", _("Hobbies and interests")
+    NOTE = "note", _("The student's note for their future buddy")
+    GENDER = "gender", _("Gender")
+
+
+def default_request_fields() -> list:
+    # all but gender, which a section shows only when it decides to
+    return [field for field in RequestField.values if field != RequestField.GENDER]
+
+
 class MatchingPolicy(models.Model):
     """How the section scores pairs and which constraints it never breaks; one row."""
 
     class Mode(models.TextChoices):
         FLOW = "flow", _("Best total score")
         FAIR = "fair", _("Fairest: lift the lowest pair score first")
+
+    class MatchingMode(models.TextChoices):
+        """Who makes the pairs; `mode` above is the algorithm's goal, whoever runs it."""
+
+        COORDINATOR = "coordinator", _("The coordinator matches with the algorithm")
+        BUDDIES_CHOOSE = "buddies_choose", _("Buddies choose from requests")
+        BUDDIES_ACCEPT = (
+            "buddies_accept",
+            _("Buddies accept or decline what the algorithm proposes"),
+        )
 
     weights = models.JSONField(_("weights"), default=default_weights)
     hard_constraints = models.JSONField(_("hard constraints"), default=default_hard_constraints)
@@ -33,6 +61,24 @@ class MatchingPolicy(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
+    )
+    matching_mode = models.CharField(
+        _("matching mode"),
+        max_length=16,
+        choices=MatchingMode,
+        default=MatchingMode.COORDINATOR,
+    )
+    # buddies choose: what a request shows, and how many requests a buddy may take per period
+    request_fields = models.JSONField(_("what a request shows"), default=default_request_fields)
+    pick_limit = models.PositiveSmallIntegerField(
+        _("requests a buddy may take per period"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    pick_period_days = models.PositiveSmallIntegerField(
+        _("period (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -271,6 +317,12 @@ class Pair(models.Model):
     When a student's profile is erased the pair stays, without them, for the statistics.
     """
 
+    class Origin(models.TextChoices):
+        RUN = "run", _("Proposed by the algorithm")
+        HAND = "hand", _("Made by a coordinator")
+        BUDDY_CHOICE = "buddy_choice", _("Chosen by the buddy")
+        OFFER = "offer", _("Accepted by the buddy")
+
     incoming = models.ForeignKey(
         "core.Profile", null=True, on_delete=models.SET_NULL, related_name="pairs_as_incoming"
     )
@@ -286,6 +338,7 @@ class Pair(models.Model):
     breakdown = models.JSONField(_("score by criterion"), default=dict, blank=True)
     # Hard constraints a pair made by hand breaks, as the coordinator was warned of them.
     broken_constraints = models.JSONField(default=list, blank=True)
+    origin = models.CharField(_("made how"), max_length=12, choices=Origin, default=Origin.RUN)
     confirmed_at = models.DateTimeField(_("confirmed at"))
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

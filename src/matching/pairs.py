@@ -44,8 +44,11 @@ def make_pair(
     *,
     proposal: Proposal | None = None,
     broken: tuple[str, ...] = (),
+    origin: str | None = None,
 ) -> Pair:
-    """Pair two students if they can be paired now; both emails follow the commit, once."""
+    """Pair two students if they can be paired now; both emails follow the commit, once.
+
+    `origin` says how the pair came about; without it, from its proposal or by hand."""
     with transaction.atomic():
         # Lock both students so that two confirmations cannot overbook the same buddy.
         locked = {
@@ -61,6 +64,7 @@ def make_pair(
             buddy=buddy,
             incoming_nationality=incoming.nationality.code,
             proposal=proposal,
+            origin=origin or (Pair.Origin.RUN if proposal else Pair.Origin.HAND),
             score=proposal.score if proposal else None,
             breakdown=proposal.breakdown if proposal else {},
             broken_constraints=list(broken),
