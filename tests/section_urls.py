@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from api.models import ApiToken
+from api.tokens import digest
 from core.accounts.models import User
 from core.emails import VERIFY_EMAIL
 from core.events import unsubscribe
@@ -70,6 +72,12 @@ def _int_params(pattern) -> tuple[str, ...]:
 
 def section_routes() -> list[Route]:
     """Every URL of a section's host but uploaded files (`/media/`, DEBUG only)."""
+    routes = walk_routes(settings.ROOT_URLCONF)
+    return [route for route in routes if not route.route.startswith("media/") and not is_api(route)]
+
+
+def walk_routes(urlconf: str) -> list[Route]:
+    """Every named URL of `urlconf`, with its parameters."""
     found = []
 
     def walk(patterns, prefix: str, namespace: str, params: tuple, int_params: tuple) -> None:
@@ -92,8 +100,17 @@ def section_routes() -> list[Route]:
                     Route(f"{namespace}{entry.name}", route, params + names, int_params + ints)
                 )
 
-    walk(get_resolver(settings.ROOT_URLCONF).url_patterns, "", "", (), ())
-    return [route for route in found if not route.route.startswith("media/")]
+    walk(get_resolver(urlconf).url_patterns, "", "", (), ())
+    return found
+
+
+def is_api(route: Route) -> bool:
+    """The API's endpoints answer JSON to programs: tests/api/api_routes.py has their table.
+    Its documentation pages are pages like any other, in this table."""
+    return route.route.startswith("api/v1/") and route.name not in API_PAGES
+
+
+API_PAGES = {"api:schema", "api:docs"}
 
 
 # --- what the parameters name --------------------------------------------------------------
@@ -111,6 +128,17 @@ def _failed_email(**fields) -> OutboxMessage:
 
 def _place(**fields) -> PlaceOfStudy:
     return PlaceOfStudyFactory(name=f"Campus {timezone.now().timestamp()}", **fields)
+
+
+def _api_token(**fields) -> ApiToken:
+    return ApiToken.objects.create(
+        user=_coordinator(),
+        name="Import script",
+        prefix="bsk_test",
+        digest=digest(f"bsk_{timezone.now().timestamp()}"),
+        expires_at=timezone.now() + timedelta(days=30),
+        **fields,
+    )
 
 
 def _profile(**fields) -> Profile:
@@ -277,7 +305,9 @@ TABLE: dict[str, Entry] = {
     "signin:offer": visitor("get", 400),
     "favicon": visitor("get", 301),
     "set_language": visitor("get", 302),  # Django's: a GET changes nothing, and redirects
+    "api:index": visitor("get", 200),
     "api:schema": visitor("get", 200),
+    "api:docs": visitor("get", 200),
     # a network admin's read-only support access starts here (tests/network/test_support.py)
     "support:enter": visitor("get", 302, link=_support_link),
     # a student's own pages
@@ -312,6 +342,8 @@ TABLE: dict[str, Entry] = {
     "signin:settings": coordinator("post", 302),
     "coordinator:deactivate_coordinator": coordinator("post", 302, model=User, make=_coordinator),
     "coordinator:audit_log": coordinator("get", 200),
+    "api_tokens:list": coordinator("get", 200),
+    "api_tokens:revoke": coordinator("post", 302, model=ApiToken, make=_api_token),
     "coordinator:retry_email": coordinator("post", 302, model=OutboxMessage, make=_failed_email),
     "coordinator:export": coordinator("get", 200),
     # an empty POST re-renders the export page with the form's errors

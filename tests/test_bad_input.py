@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from api.tokens import create_token
 from clients import section_client
 from core.outbox.models import OutboxMessage
 from factories import (
@@ -60,6 +61,7 @@ def world(lille, in_section, coordinator_user) -> World:
         ProposalFactory(run=run)
         objects = [student, run, pair, EventFactory(), MessageFactory(), GuideFactory()]
         objects += [ImportBatchFactory(), UserFactory(is_coordinator=True), PlaceOfStudyFactory()]
+        objects.append(create_token(coordinator_user, name="Sweep", scope="read", expiry_days=7)[0])
         objects.append(
             OutboxMessage.objects.create(
                 key="sweep-failed", kind="email", name="core.verify_email", status="failed"

@@ -109,6 +109,9 @@ SHARED_APPS = [
     "django_countries",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's files, served by us (no CDN)
+    "drf_spectacular_sidecar",
+    "django_filters",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -125,6 +128,8 @@ TENANT_APPS = [
     "matching",
     "coordinator",
     "demo",
+    # API tokens and idempotency keys, per section
+    "api",
 ]
 # Last: Django's form templates, which our apps' templates override (TemplatesSetting).
 INSTALLED_APPS = [
@@ -200,6 +205,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # ETag / If-None-Match on the API's reads (api.conditional)
+    "api.conditional.ConditionalGetForApi",
 ]
 
 TEMPLATES = [
@@ -380,9 +387,39 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Sessions (with CSRF) for the web pages' scripts, tokens for integrations (api.tokens)
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerClientThrottle"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
-SPECTACULAR_SETTINGS = {"TITLE": "BuddySystem API", "VERSION": "1"}
+# Requests per minute a token, a user or (anonymous) a client address may make to the API.
+API_REQUESTS_PER_MINUTE = env.int("API_REQUESTS_PER_MINUTE", default=300)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BuddySystem API",
+    "DESCRIPTION": (
+        "The API of a BuddySystem section's host (students, coordinators, integrations with a"
+        " token) or of the root domain (the sections directory, network admins)."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_errors",
+    ],
+}
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_SCHEME == "https"

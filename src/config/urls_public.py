@@ -15,7 +15,7 @@ urlpatterns = [
     path("network/", include("network.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", favicon, name="favicon"),
-    path("api/v1/", include("api.urls")),
+    path("", include("api.urls_public")),
     path("signin/", include("core.signin.urls_public")),
 ]
 

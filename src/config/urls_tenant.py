@@ -13,6 +13,7 @@ urlpatterns = [
     path("coordinator/", include("coordinator.urls")),
     path("coordinator/support/", include("network.support_urls")),
     path("coordinator/matching/", include("matching.urls")),
+    path("coordinator/api-tokens/", include("api.token_urls")),
     path("", include("core.events.urls")),
     path("", include("core.guides.urls")),
     path("", include("core.exchange.urls")),
@@ -20,7 +21,7 @@ urlpatterns = [
     path("signin/", include("core.signin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", favicon, name="favicon"),
-    path("api/v1/", include("api.urls")),
+    path("", include("api.urls_section")),
 ]
 
 # Uploaded files (section logos) in development; a web server serves them in production.

@@ -52,12 +52,17 @@ memory_counters = MemoryCounters()
 
 
 def attempts_exceeded(request: HttpRequest, scope: str, limit: int, window_seconds: int) -> bool:
-    """Count this client's attempts at `scope`; True once over `limit` within the window.
+    """Count this client's attempts at `scope`; True once over `limit` within the window."""
+    return count_attempt(f"{scope}:{client_address(request)}", window_seconds) > limit
+
+
+def count_attempt(subject: str, window_seconds: int) -> int:
+    """One more attempt of `subject` (a scope and who tries); how many within the window.
 
     Keys carry the section's schema (the cache's key function; the schema is added to the
     memory counters' keys), so sections count apart.
     """
-    key = f"throttle:{scope}:{client_address(request)}"
+    key = f"throttle:{subject}"
 
     def in_cache() -> int:
         cache.add(key, 0, window_seconds)
@@ -66,4 +71,4 @@ def attempts_exceeded(request: HttpRequest, scope: str, limit: int, window_secon
     def in_memory() -> int:
         return memory_counters.incr(f"{connection.schema_name}:{key}", window_seconds)
 
-    return cache_call(in_cache, in_memory) > limit
+    return cache_call(in_cache, in_memory)

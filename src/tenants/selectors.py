@@ -4,6 +4,7 @@ from itertools import groupby
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -77,10 +78,14 @@ def connect_cache_invalidation() -> None:
         signal.connect(_domain_changed, sender=Domain, dispatch_uid=f"domain-{signal}")
 
 
+def active_sections() -> QuerySet[Section]:
+    """The sections open to students: the public directory's."""
+    return Section.objects.filter(is_active=True).exclude(schema_name=get_public_schema_name())
+
+
 def active_sections_by_country() -> list[tuple[str, list[Section]]]:
     """Active sections grouped by country name, countries and sections in alphabetical order."""
-    sections = Section.objects.filter(is_active=True).exclude(schema_name=get_public_schema_name())
-    by_name = sorted(sections, key=lambda section: (section.country.name, section.name))
+    by_name = sorted(active_sections(), key=lambda section: (section.country.name, section.name))
     return [
         (country, list(group)) for country, group in groupby(by_name, key=lambda s: s.country.name)
     ]

@@ -1,7 +1,0 @@
-"""API v1, mounted on both the public site and every section."""
-
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
-
-app_name = "api"
-urlpatterns = [path("schema/", SpectacularAPIView.as_view(), name="schema")]

@@ -1,0 +1,16 @@
+"""The API of the root domain: the sections directory (anyone), the network's admins."""
+
+from django.urls import include, path, re_path
+
+from api import directory, docs, errors
+
+app_name = "api"
+v1 = [
+    *docs.schema_urls("api.urls_public"),
+    *directory.urlpatterns,
+    re_path(r"^.*$", errors.not_found, name="not_found"),
+]
+urlpatterns = [
+    path("api/", docs.index, name="index"),
+    path("api/v1/", include(v1)),
+]

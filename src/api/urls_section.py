@@ -1,0 +1,16 @@
+"""The API of a section's host (students, coordinators, integrations with a token)."""
+
+from django.urls import include, path, re_path
+
+from api import docs, errors, token_api
+
+app_name = "api"
+v1 = [
+    *docs.schema_urls("api.urls_section"),
+    *token_api.urlpatterns,
+    re_path(r"^.*$", errors.not_found, name="not_found"),
+]
+urlpatterns = [
+    path("api/", docs.index, name="index"),
+    path("api/v1/", include(v1)),
+]

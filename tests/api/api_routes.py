@@ -1,0 +1,117 @@
+"""Every endpoint of the API, found from the URL resolver, and how to call it.
+
+`api_routes(urlconf)` walks a host's API; `SECTION_TABLE` and `PUBLIC_TABLE` say, for each URL
+name, who the endpoint is for, how to call it with success, which object its id names, and a
+body it must refuse with field errors. A URL a table does not know fails `endpoint_for`, so
+every suite that reads the tables (tests/api/test_endpoints.py: success, validation, anonymous,
+wrong role, another section's host, ids and token) covers a new endpoint or fails.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.db.models import Model
+from django.urls import reverse
+
+from section_urls import Route, walk_routes
+
+COORDINATOR, STUDENT, ANYONE = "coordinator", "student", "anyone"
+# The schema and documentation pages are in tests/section_urls.py, with the other pages.
+NOT_ENDPOINTS = {"api:index", "api:schema", "api:docs"}
+
+
+def api_routes(urlconf: str) -> list[Route]:
+    """The endpoints of a host's API (`api.urls_section` or `api.urls_public`)."""
+    return [
+        route
+        for route in walk_routes(urlconf)
+        if route.route.startswith("api/") and route.name not in NOT_ENDPOINTS
+    ]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How to call one endpoint.
+
+    `who`: the person it is for (coordinator: their session or their token; student: their
+    session; anyone). `method` and `ok`: the call and what that person gets. `model`, `make`:
+    the object the URL's id names (`make(**fields)` creates one in the current schema, `id=`
+    may choose it). `body(pk)`: a body that succeeds (for writes), `invalid`: a body the
+    endpoint refuses with 400, naming these fields in the error's `fields`. `kwargs`: the
+    URL's other parameters. `query`: a query string to add to the URL.
+    """
+
+    who: str
+    method: str
+    ok: int
+    model: type[Model] | None = None
+    make: Callable[..., Model] | None = None
+    body: Callable[[int | None], dict] | None = None
+    invalid: dict | None = None
+    invalid_fields: tuple[str, ...] = ()
+    kwargs: dict = field(default_factory=dict)
+    query: str = ""
+    # multipart (a file upload) rather than JSON
+    multipart: bool = False
+
+
+def coordinator(method: str, ok: int, **how) -> Endpoint:
+    return Endpoint(COORDINATOR, method, ok, **how)
+
+
+def student(method: str, ok: int, **how) -> Endpoint:
+    return Endpoint(STUDENT, method, ok, **how)
+
+
+def anyone(method: str, ok: int, **how) -> Endpoint:
+    return Endpoint(ANYONE, method, ok, **how)
+
+
+# --- a section's host ------------------------------------------------------------------------
+SECTION_TABLE: dict[str, Endpoint] = {
+    "api:not_found": anyone("get", 404),
+    "api:tokens": coordinator("get", 200),
+}
+
+# --- the root domain -------------------------------------------------------------------------
+PUBLIC_TABLE: dict[str, Endpoint] = {
+    "api:not_found": anyone("get", 404),
+    "api:directory": anyone("get", 200, query="country=FR"),
+}
+
+
+def endpoint_for(table: dict[str, Endpoint], route: Route) -> Endpoint:
+    endpoint = table.get(route.name)
+    if endpoint is None:
+        pytest.fail(
+            f"/{route.route} ({route.name}) is an endpoint the table of {__name__} does not"
+            " know: add who it is for and how to call it"
+        )
+    unfilled = set(route.params) - set(endpoint.kwargs) - set(route.int_params)
+    assert not unfilled, f"{route.name}: the table fills no value for {sorted(unfilled)}"
+    assert not (set(route.int_params) and endpoint.model is None), (
+        f"{route.name}: the table names no object for the id {route.int_params}"
+    )
+    return endpoint
+
+
+def url_for(route: Route, endpoint: Endpoint, pk: int | None = None, urlconf=None) -> str:
+    kwargs = dict(endpoint.kwargs)
+    for name in route.int_params:
+        kwargs[name] = pk
+    url = reverse(route.name, kwargs=kwargs or None, urlconf=urlconf)
+    return f"{url}?{endpoint.query}" if endpoint.query else url
+
+
+def call(client, route: Route, endpoint: Endpoint, pk=None, body=None, urlconf=None, **extra):
+    """The endpoint called by `client` (JSON body, or multipart when the endpoint says)."""
+    url = url_for(route, endpoint, pk, urlconf)
+    method = getattr(client, endpoint.method)
+    if endpoint.method == "get":
+        return method(url, **extra)
+    if body is None and endpoint.body is not None:
+        body = endpoint.body(pk)
+    if endpoint.multipart:
+        return method(url, body or {}, **extra)
+    return method(url, body or {}, content_type="application/json", **extra)
