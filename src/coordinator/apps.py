@@ -11,9 +11,10 @@ class CoordinatorConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from coordinator import services
-        from coordinator.exports.services import EXPORTED
         from core import audit
+        from core import services as core_services
         from core.navigation import COORDINATOR, NavItem, register
+        from matching.exports.services import EXPORTED
 
         register(
             NavItem(_("Dashboard"), "coordinator:dashboard", COORDINATOR, order=10),
@@ -25,7 +26,7 @@ class CoordinatorConfig(AppConfig):
         )
         audit.register(
             {
-                services.NOTE_ADDED: _("Note added"),
+                core_services.NOTE_ADDED: _("Note added"),
                 services.SETTINGS_CHANGED: _("Settings changed"),
                 services.COORDINATOR_INVITED: _("Coordinator invited"),
                 services.COORDINATOR_DEACTIVATED: _("Coordinator deactivated"),

@@ -7,56 +7,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from PIL import Image, ImageOps
 
 from config.uploads import TooLargeUpload
-from core.languages import SPOKEN_LANGUAGES
-from core.models import Hobby, PlaceOfStudy, Profile, SectionSettings
+from core.models import SectionSettings
 from core.translated import other_languages
 from tenants.models import Section
 
 MAX_LOGO_BYTES = 1024 * 1024  # also settings.UPLOAD_LIMITS["logo"], read while it arrives
 MAX_LOGO_PIXELS = 4_000_000
 LOGO_FORMATS = ("JPEG", "PNG", "WEBP")
-
-
-class StudentFilterForm(forms.Form):
-    STATES = [
-        ("", _("All")),
-        ("unverified", _("Email not verified")),
-        ("waiting", _("Waiting for a buddy")),
-        ("matched", _("Matched")),
-        (Profile.Status.WITHDRAWN, _("Withdrawn")),
-        (Profile.Status.DEACTIVATED, _("Deactivated")),
-    ]
-    SORTS = [
-        ("-registered", _("Newest first")),
-        ("name", _("Name")),
-        ("arrival", _("Arrival")),
-    ]
-    search = forms.CharField(label=_("Name or email"), required=False, max_length=100)
-    role = forms.ChoiceField(
-        label=_("Role"), required=False, choices=[("", _("All")), *Profile.Role.choices]
-    )
-    state = forms.ChoiceField(label=_("Status"), required=False, choices=STATES)
-    nationality = forms.ChoiceField(
-        label=_("Nationality"), required=False, choices=[("", _("All")), *countries]
-    )
-    place_of_study = forms.ModelChoiceField(
-        label=_("Place of study"), required=False, queryset=PlaceOfStudy.objects.all()
-    )
-    arrival_month = forms.DateField(
-        label=_("Arrival month"),
-        required=False,
-        input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-    )
-    language = forms.ChoiceField(
-        label=_("Speaks"), required=False, choices=[("", _("All")), *SPOKEN_LANGUAGES]
-    )
-    hobby = forms.ModelChoiceField(label=_("Hobby"), required=False, queryset=Hobby.objects.all())
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
 
 
 class NoteForm(forms.Form):

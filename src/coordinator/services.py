@@ -1,4 +1,4 @@
-"""Writes of the coordinator coordinator: notes, profiles, the section's settings and team."""
+"""Writes of the coordinator coordinator: the section's settings and team."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -7,20 +7,13 @@ from django.utils.translation import gettext as _
 from core import audit
 from core.accounts.models import User, normalise_email
 from core.accounts.services import invite_coordinator
-from core.models import CoordinatorNote, Hobby, PlaceOfStudy, Profile, SectionSettings
+from core.models import Hobby, PlaceOfStudy, SectionSettings
 from core.readiness import refresh_directory_mark
 from tenants.models import Section
 
-NOTE_ADDED = "note_added"
 SETTINGS_CHANGED = "settings_changed"
 COORDINATOR_INVITED = "coordinator_invited"
 COORDINATOR_DEACTIVATED = "coordinator_deactivated"
-
-
-def add_note(author: User, profile: Profile, text: str) -> CoordinatorNote:
-    note = CoordinatorNote.objects.create(profile=profile, author=author, text=text.strip())
-    audit.record(NOTE_ADDED, author, profile=profile.pk)
-    return note
 
 
 def update_branding(coordinator: User, section: Section, values: dict, welcome_texts: dict) -> None:

@@ -16,7 +16,6 @@ from coordinator.forms import (
     InviteCoordinatorForm,
     NoteForm,
     ProgrammeForm,
-    StudentFilterForm,
     TranslatedNamesForm,
 )
 from core import audit
@@ -30,7 +29,9 @@ from core.outbox.services import retry_failed
 from core.permissions import coordinator_required
 from core.readiness import setup_checklist
 from core.translated import other_languages
+from matching import students as student_selectors
 from matching.followup.selectors import pairs_needing_attention
+from matching.forms import StudentFilterForm
 
 STUDENTS_PER_PAGE = 50
 EVENTS_PER_PAGE = 100
@@ -72,7 +73,7 @@ def students(request: HttpRequest) -> HttpResponse:
     filters = StudentFilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     today = timezone.localdate()
-    page = Paginator(selectors.student_list(chosen, today), STUDENTS_PER_PAGE).get_page(
+    page = Paginator(student_selectors.student_list(chosen, today), STUDENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -91,7 +92,7 @@ def student(request: HttpRequest, profile_id: int) -> HttpResponse:
     )
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.add_note(request.user, profile, form.cleaned_data["text"])
+        core_services.add_note(request.user, profile, form.cleaned_data["text"])
         messages.success(request, _("Note added."))
         return redirect("coordinator:student", profile_id=profile.pk)
     return render(
@@ -99,7 +100,7 @@ def student(request: HttpRequest, profile_id: int) -> HttpResponse:
         "coordinator/student.html",
         {
             "profile": profile,
-            "pairs": selectors.pair_history(profile),
+            "pairs": student_selectors.pair_history(profile),
             "notes": profile.notes.select_related("author"),
             "note_form": form,
         },

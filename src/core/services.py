@@ -19,7 +19,14 @@ from core import audit
 from core.accounts.models import User, normalise_email
 from core.emails import REGISTRATION_ATTEMPT, VERIFY_EMAIL
 from core.hooks import LeftBecause, student_left
-from core.models import AuditEvent, Hobby, Profile, ProfileLanguage, SectionSettings
+from core.models import (
+    AuditEvent,
+    CoordinatorNote,
+    Hobby,
+    Profile,
+    ProfileLanguage,
+    SectionSettings,
+)
 from core.names import plain_name
 from core.outbox.models import OutboxMessage
 from core.outbox.services import send_email
@@ -180,6 +187,16 @@ def withdraw(profile: Profile) -> None:
 def rejoin(profile: Profile) -> None:
     profile.status = Profile.Status.ACTIVE
     profile.save(update_fields=["status", "updated_at"])
+
+
+NOTE_ADDED = "note_added"
+
+
+def add_note(author: User, profile: Profile, text: str) -> CoordinatorNote:
+    """A coordinator's private note about a student (students never see notes)."""
+    note = CoordinatorNote.objects.create(profile=profile, author=author, text=text.strip())
+    audit.record(NOTE_ADDED, author, profile=profile.pk)
+    return note
 
 
 def deactivate_profile(coordinator: User, profile: Profile) -> None:

@@ -2,10 +2,12 @@ from django import forms
 from django.db.models import Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from django_countries.fields import CountryField
 
 from core.ids import parse_id
-from core.models import PlaceOfStudy, Profile
+from core.languages import SPOKEN_LANGUAGES
+from core.models import Hobby, PlaceOfStudy, Profile
 from matching.engine.policy import CRITERIA, DEFAULT_HARD, DEFAULT_WEIGHTS, HARD_CONSTRAINTS
 from matching.explanations import CRITERION_LABELS
 from matching.models import MatchingPolicy
@@ -183,3 +185,41 @@ class ReviewFilterForm(forms.Form):
         label=_("Place of study"), required=False, queryset=PlaceOfStudy.objects.all()
     )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
+
+
+class StudentFilterForm(forms.Form):
+    STATES = [
+        ("", _("All")),
+        ("unverified", _("Email not verified")),
+        ("waiting", _("Waiting for a buddy")),
+        ("matched", _("Matched")),
+        (Profile.Status.WITHDRAWN, _("Withdrawn")),
+        (Profile.Status.DEACTIVATED, _("Deactivated")),
+    ]
+    SORTS = [
+        ("-registered", _("Newest first")),
+        ("name", _("Name")),
+        ("arrival", _("Arrival")),
+    ]
+    search = forms.CharField(label=_("Name or email"), required=False, max_length=100)
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All")), *Profile.Role.choices]
+    )
+    state = forms.ChoiceField(label=_("Status"), required=False, choices=STATES)
+    nationality = forms.ChoiceField(
+        label=_("Nationality"), required=False, choices=[("", _("All")), *countries]
+    )
+    place_of_study = forms.ModelChoiceField(
+        label=_("Place of study"), required=False, queryset=PlaceOfStudy.objects.all()
+    )
+    arrival_month = forms.DateField(
+        label=_("Arrival month"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    language = forms.ChoiceField(
+        label=_("Speaks"), required=False, choices=[("", _("All")), *SPOKEN_LANGUAGES]
+    )
+    hobby = forms.ModelChoiceField(label=_("Hobby"), required=False, queryset=Hobby.objects.all())
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)

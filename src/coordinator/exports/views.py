@@ -1,20 +1,14 @@
 """CSV exports of the section's students and pairs, streamed, with the columns chosen."""
 
-import csv
-from collections.abc import Iterator
-
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.views.decorators.http import require_POST
 
-from coordinator.exports import selectors, services
-from coordinator.exports.forms import PairExportForm, StudentExportForm
 from core.permissions import coordinator_required
-
-# Spreadsheets run a cell that starts with one of these as a formula: a student's name
-# must never become one.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from matching.exports import selectors, services
+from matching.exports.files import csv_response
+from matching.exports.forms import PairExportForm, StudentExportForm
 
 
 @coordinator_required
@@ -34,7 +28,7 @@ def export_students(request: HttpRequest) -> HttpResponse:
         selectors.students_for_export(**filters), selectors.STUDENT_COLUMNS, keys
     )
     services.record_export(request.user, kind="students", columns=keys, rows=data.count, **filters)
-    return _csv_response(request, "students", data, form.cleaned_data["separator"])
+    return csv_response(request.section, "students", data, form.cleaned_data["separator"])
 
 
 @require_POST
@@ -47,7 +41,7 @@ def export_pairs(request: HttpRequest) -> HttpResponse:
     state = form.cleaned_data["state"]
     data = selectors.export(selectors.pairs_for_export(state=state), selectors.PAIR_COLUMNS, keys)
     services.record_export(request.user, kind="pairs", columns=keys, rows=data.count, state=state)
-    return _csv_response(request, "pairs", data, form.cleaned_data["separator"])
+    return csv_response(request.section, "pairs", data, form.cleaned_data["separator"])
 
 
 def _export_forms(request: HttpRequest, **bound) -> dict:
@@ -58,35 +52,3 @@ def _export_forms(request: HttpRequest, **bound) -> dict:
         "pairs": bound.get("pairs")
         or PairExportForm(prefix="pairs", initial={"separator": separator}),
     }
-
-
-class _Echo:
-    """A file that hands back what is written, for csv.writer to format one row at a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _csv_response(
-    request: HttpRequest, kind: str, data: selectors.Export, separator: str
-) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo(), delimiter=separator)
-    language = translation.get_language()
-
-    def stream() -> Iterator[str]:
-        yield "\ufeff"  # the byte order mark tells Excel the file is UTF-8
-        yield writer.writerow(data.header)
-        with translation.override(language):
-            for row in data.rows:
-                yield writer.writerow([_safe(value) for value in row])
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    filename = f"{kind}-{request.section.slug}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coordinator.exports.selectors import PAIR_COLUMNS, STUDENT_COLUMNS
 from core.models import Profile
+from matching.exports.selectors import PAIR_COLUMNS, STUDENT_COLUMNS
 
 SEPARATORS = [(",", _("Comma (,)")), (";", _("Semicolon (;): Excel in French, German…"))]
 
