@@ -76,8 +76,8 @@ def section_routes() -> list[Route]:
     return [route for route in routes if not route.route.startswith("media/") and not is_api(route)]
 
 
-def walk_routes(urlconf: str) -> list[Route]:
-    """Every named URL of `urlconf`, with its parameters."""
+def walk_routes(urlconf: str, under: str = "") -> list[Route]:
+    """Every URL of `urlconf` (whose path starts with `under`), with its parameters."""
     found = []
 
     def walk(patterns, prefix: str, namespace: str, params: tuple, int_params: tuple) -> None:
@@ -93,7 +93,7 @@ def walk_routes(urlconf: str) -> list[Route]:
                     params + names,
                     int_params + ints,
                 )
-            elif isinstance(entry, URLPattern):
+            elif isinstance(entry, URLPattern) and (prefix + piece).startswith(under):
                 route = prefix + piece
                 assert entry.name, f"/{route} has no name: the table cannot refer to it"
                 found.append(

@@ -10,12 +10,12 @@ Paris (or of the Lille person, on Paris's host) is in any of those answers.
 """
 
 import pytest
-from django.db import models
-from django.db.models import Max, Model
+from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.test import Client
 
 from clients import section_client
+from disclosed import free_id, shown, texts_of
 from factories import ProfileFactory
 from section_urls import (
     COORDINATOR,
@@ -48,28 +48,6 @@ def routes(*, who=None, having=None) -> list:
     return chosen
 
 
-def texts_of(obj: Model) -> set[str]:
-    """What a page could show of a row: its free-text values (and its user's), long enough
-    not to be a word any page has."""
-    texts = set()
-    for field in obj._meta.concrete_fields:
-        if isinstance(field, models.CharField | models.TextField) and not field.choices:
-            value = getattr(obj, field.attname)
-            if isinstance(value, str) and len(value) >= 5:
-                texts.add(value)
-    user = getattr(obj, "user", None)
-    if isinstance(user, Model):
-        texts |= texts_of(user)
-    texts.discard(getattr(obj, "password", None))
-    return texts
-
-
-def shown(texts: set[str], response, unless_in: bytes = b"") -> set[str]:
-    body = response.content.decode(errors="replace")
-    ignore = unless_in.decode(errors="replace")
-    return {text for text in texts if text in body and text not in ignore}
-
-
 def an_object(entry: Entry, section, in_section) -> int | None:
     """The id of a new object of `section` that the URL names (None for a URL without one)."""
     if entry.model is None:
@@ -83,15 +61,6 @@ def a_link(entry: Entry, section, in_section):
         return None
     with in_section(section):
         return entry.link()
-
-
-def free_id(model: type[Model], sections, in_section) -> int:
-    """An id that no row of `model` has in any of `sections`."""
-    highest = 0
-    for section in sections:
-        with in_section(section):
-            highest = max(highest, model.objects.aggregate(top=Max("pk"))["top"] or 0)
-    return highest + 1
 
 
 @pytest.fixture

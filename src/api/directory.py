@@ -34,7 +34,6 @@ class SectionDirectory(generics.ListAPIView):
     serializer_class = SectionSerializer
     filterset_class = SectionFilter
     permission_classes = [permissions.AllowAny]
-    authentication_classes = []
 
     def get_queryset(self):
         return active_sections().order_by("country", "name", "pk")

@@ -22,11 +22,9 @@ NOT_ENDPOINTS = {"api:index", "api:schema", "api:docs"}
 
 
 def api_routes(urlconf: str) -> list[Route]:
-    """The endpoints of a host's API (`api.urls_section` or `api.urls_public`)."""
+    """The endpoints of a host's API (`config.urls_tenant` or `config.urls_public`)."""
     return [
-        route
-        for route in walk_routes(urlconf)
-        if route.route.startswith("api/") and route.name not in NOT_ENDPOINTS
+        route for route in walk_routes(urlconf, under="api/") if route.name not in NOT_ENDPOINTS
     ]
 
 
