@@ -6,4 +6,60 @@
 
 COUNTERPARTS: dict[str, tuple[str, ...]] = {}
 
-NOT_IN_THE_API: dict[str, str] = {}
+# A link only an email carries, a browser's redirect flow, or the section's own set-up.
+_EMAILED_LINK = "answers a link only an email carries (its token is the authorisation)"
+_BROWSER_SIGN_IN = "a browser's sign-in flow (redirects to and from the identity provider)"
+_SET_UP = (
+    "the section's set-up (branding, programme, catalogue, team, sign-in) is done by its"
+    " coordinators on the settings pages; an integration has no need to change it"
+)
+NOT_IN_THE_API: dict[str, str] = {
+    "core.services.verify_email": _EMAILED_LINK,
+    "core.exchange.services.complete_invitation": _EMAILED_LINK,
+    "core.events.services.unsubscribe": _EMAILED_LINK,
+    "core.events.services.resubscribe": _EMAILED_LINK,
+    "matching.followup.services.record_checkin_answer": _EMAILED_LINK,
+    "matching.followup.services.record_survey_answer": _EMAILED_LINK,
+    "core.services.register_or_tell_owner": (
+        "registering shows the section's privacy notice and records the student's consent to"
+        " it, in their language, on the page: an app sends students to the registration page"
+    ),
+    "core.services.resend_verification": (
+        "belongs to registering on the page: a student whose address is not verified cannot"
+        " use the API yet"
+    ),
+    "core.accounts.services.request_password_reset": (
+        "a forgotten password is reset through an emailed link, in the browser"
+    ),
+    "core.signin.services.hand_off": _BROWSER_SIGN_IN,
+    "core.signin.services.claim_handoff": _BROWSER_SIGN_IN,
+    "core.signin.services.pending_signin": _BROWSER_SIGN_IN,
+    "core.signin.services.identity_for": _BROWSER_SIGN_IN,
+    "core.signin.services.signed_in": _BROWSER_SIGN_IN,
+    "core.signin.services.link": _BROWSER_SIGN_IN,
+    "core.signin.services.email_link": _BROWSER_SIGN_IN,
+    "core.signin.services.register": _BROWSER_SIGN_IN,
+    "core.signin.services.register_coordinator_candidate": _BROWSER_SIGN_IN,
+    "core.signin.services.ask_coordinator_role": _BROWSER_SIGN_IN,
+    "core.signin.services.decide_coordinator_request": (
+        "who becomes a coordinator is decided on the team pages by a coordinator, never by a"
+        " token (a leaked token must not make coordinators)"
+    ),
+    "coordinator.services.invite_co_coordinator": (
+        "coordinators are invited on the team page, never by a token (a leaked token must not"
+        " make coordinators)"
+    ),
+    "coordinator.services.deactivate_coordinator": (
+        "coordinators are deactivated on the team page, by a coordinator in person"
+    ),
+    "core.signin.services.update_settings": _SET_UP,
+    "coordinator.services.update_branding": _SET_UP,
+    "coordinator.services.update_programme": _SET_UP,
+    "coordinator.services.save_catalogue_entry": _SET_UP,
+    "coordinator.services.translate_catalogue_entry": _SET_UP,
+    "coordinator.services.switch_off_catalogue_entry": _SET_UP,
+    "core.outbox.services.retry_failed": (
+        "a failed email is sent again from the dashboard, where the coordinator sees why it"
+        " failed (the address, the server's answer)"
+    ),
+}
