@@ -50,7 +50,7 @@ from factories import (
 )
 from matching.followup.models import CheckIn, SurveyResponse
 from matching.followup.tokens import checkin_token, survey_token
-from matching.models import MatchRun, Pair
+from matching.models import MatchRun, Offer, Pair
 
 COORDINATOR, STUDENT, VISITOR = "coordinator", "student", "visitor"
 
@@ -143,6 +143,16 @@ def _api_token(**fields) -> ApiToken:
 
 def _profile(**fields) -> Profile:
     return ProfileFactory(**fields)
+
+
+def pending_offer(**fields) -> Offer:
+    """A pending offer of a new incoming student to a new buddy (nobody's in the tests)."""
+    return Offer.objects.create(
+        incoming=ProfileFactory(),
+        buddy=ProfileFactory(buddy=True),
+        expires_at=timezone.now() + timedelta(days=5),
+        **fields,
+    )
 
 
 def _coordinator(**fields) -> User:
@@ -264,6 +274,7 @@ EVENT = dict(model=Event, make=EventFactory)
 MESSAGE = dict(model=Message, make=MessageFactory)
 GUIDE = dict(model=Guide, make=GuideFactory)
 BATCH = dict(model=ImportBatch, make=ImportBatchFactory)
+OFFER = dict(model=Offer, make=pending_offer)
 
 
 def coordinator(method: str, ok: int, **how) -> Entry:
@@ -323,6 +334,10 @@ TABLE: dict[str, Entry] = {
     "events:cancel": student("post", 302, **EVENT),
     "guides:list": student("get", 200),
     "guides:detail": student("get", 200, **GUIDE),
+    # a buddy's answer to an offer: someone else's is refused with a message (302), an id of
+    # no offer of the section is not found
+    "offers:accept": student("post", 302, **OFFER),
+    "offers:decline": student("post", 302, **OFFER),
     # coordinator
     "coordinator:dashboard": coordinator("get", 200),
     "coordinator:students": coordinator("get", 200),
@@ -360,6 +375,8 @@ TABLE: dict[str, Entry] = {
     "matching:end_pair": coordinator("get", 200, **PAIR),
     "matching:waiting": coordinator("get", 200),
     "matching:policy": coordinator("get", 200),
+    "offers:coordinator": coordinator("get", 200),
+    "offers:withdraw": coordinator("post", 302, **OFFER),
     # events and messages
     "events:coordinator_events": coordinator("get", 200),
     "events:new_event": coordinator("get", 200),

@@ -29,7 +29,7 @@ from factories import (
     ProposalFactory,
     UserFactory,
 )
-from section_urls import TABLE, Link, Route, entry_for, section_routes, url_for
+from section_urls import TABLE, Link, Route, entry_for, pending_offer, section_routes, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,7 @@ def world(lille, in_section, coordinator_user) -> World:
         objects = [student, run, pair, EventFactory(), MessageFactory(), GuideFactory()]
         objects += [ImportBatchFactory(), UserFactory(is_coordinator=True), PlaceOfStudyFactory()]
         objects.append(create_token(coordinator_user, name="Sweep", scope="read", expiry_days=7)[0])
+        objects.append(pending_offer())  # pending, to a buddy of its own
         objects.append(
             OutboxMessage.objects.create(
                 key="sweep-failed", kind="email", name="core.verify_email", status="failed"

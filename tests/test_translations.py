@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,7 @@ NOT_PAGES = {
     "events:send_message",
     "exchange:commit",
     "followup:handled",
+    "offers:withdraw",
     "support:enter",  # a network admin's support link: a redirect to the dashboard
 }
 
@@ -144,6 +146,7 @@ def coordinator_pages(section, in_section, coordinator_user) -> list[str]:
     from core.outbox.models import OutboxMessage
     from matching import actions
     from matching.followup.models import CheckIn, SurveyResponse
+    from matching.models import Offer
 
     with in_section(section):
         incoming = ProfileFactory()
@@ -175,6 +178,19 @@ def coordinator_pages(section, in_section, coordinator_user) -> list[str]:
             last_error="SMTPDataError 554",
         )
         audit.record(actions.PAIR_CONFIRMED, coordinator_user, pair=pair.pk)
+        Offer.objects.create(
+            incoming=ProfileFactory(),
+            buddy=buddy,
+            expires_at=timezone.now() + timedelta(days=3),
+            details={"shared_languages": ["en"]},
+        )
+        Offer.objects.create(
+            incoming=ProfileFactory(),
+            buddy=ProfileFactory(buddy=True),
+            status="declined",
+            decline_reason="Away that month",
+            expires_at=timezone.now(),
+        )
     return [
         "/coordinator/",
         "/coordinator/students/",
@@ -193,6 +209,8 @@ def coordinator_pages(section, in_section, coordinator_user) -> list[str]:
         f"/coordinator/matching/pairs/{pair.pk}/end/",
         "/coordinator/matching/waiting/",
         "/coordinator/matching/settings/",
+        "/coordinator/matching/offers/",
+        "/coordinator/matching/offers/?status=pending",
         "/coordinator/events/",
         "/coordinator/events/new/",
         f"/coordinator/events/{event.pk}/",

@@ -295,7 +295,7 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
 # Task modules that are not an app's `tasks` (autodiscovery finds those).
-CELERY_IMPORTS = ["matching.followup.tasks", "core.outbox.tasks"]
+CELERY_IMPORTS = ["matching.followup.tasks", "matching.offers.tasks", "core.outbox.tasks"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -370,6 +370,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.run_in_every_section",
         "schedule": crontab(minute="*/10"),
         "args": ("matching.tasks.release_stale_runs",),
+    },
+    # hourly: offers a buddy did not answer in the section's days expire (buddies accept)
+    "expire-offers": {
+        "task": "tenants.tasks.run_in_every_section",
+        "schedule": crontab(minute=37),
+        "args": ("matching.offers.tasks.expire_offers",),
     },
     "end-pairs-after-the-stay": {
         "task": "tenants.tasks.run_in_every_section",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("core.guides.urls")),
     path("", include("core.exchange.urls")),
     path("", include("matching.followup.urls")),
+    path("", include("matching.offers.urls")),
     path("signin/", include("core.signin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", favicon, name="favicon"),

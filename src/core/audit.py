@@ -48,6 +48,8 @@ _DETAIL_LABELS: dict[str, Promise] = {
     "students": _("students"),
     "proposals": _("proposals"),
     "requests": _("requests"),
+    "offer": _("offer"),
+    "offers": _("offers"),
 }
 # Details that name a row a coordinator can open: its page.
 _DETAIL_PAGES = {"profile": "coordinator:student", "run": "matching:review"}

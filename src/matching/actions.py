@@ -11,6 +11,12 @@ PAIR_PINNED = "pair_pinned"
 POLICY_CHANGED = "policy_changed"
 WAITING_TOLD = "waiting_list_told"
 PROPOSALS_CONFIRMING = "proposals_confirming"
+OFFER_MADE = "offer_made"
+OFFER_ACCEPTED = "offer_accepted"
+OFFER_DECLINED = "offer_declined"
+OFFER_WITHDRAWN = "offer_withdrawn"
+OFFERS_EXPIRED = "offers_expired"
+OFFER_NOT_POSSIBLE = "offer_not_possible"
 
 LABELS = {
     MATCH_RUN_STARTED: _("Matching started"),
@@ -22,4 +28,10 @@ LABELS = {
     POLICY_CHANGED: _("Matching policy changed"),
     WAITING_TOLD: _("Students told they are on the waiting list"),
     PROPOSALS_CONFIRMING: _("Confirmation of proposals started"),
+    OFFER_MADE: _("Student offered to a buddy"),
+    OFFER_ACCEPTED: _("Offer accepted by the buddy"),
+    OFFER_DECLINED: _("Offer declined by the buddy"),
+    OFFER_WITHDRAWN: _("Offer withdrawn"),
+    OFFERS_EXPIRED: _("Offers expired without an answer"),
+    OFFER_NOT_POSSIBLE: _("Offer accepted too late: the pair was no longer possible"),
 }

@@ -41,8 +41,10 @@ def language_names(codes: list[str]) -> str:
     return ", ".join(str(LANGUAGE_NAMES.get(code, code)) for code in codes)
 
 
-def reasons(details: dict, hobby_names: dict[str, str]) -> list[str]:
-    """Why a pair was suggested, from the engine's facts behind its score."""
+def reasons(details: dict, hobby_names: dict[str, str], *, for_buddy: bool = False) -> list[str]:
+    """Why a pair was suggested, from the engine's facts behind its score. `for_buddy`: the
+    words an offer tells the buddy, without the age difference (the other student's age is
+    not theirs to know) or their own experience."""
     sentences = []
     if details.get("shared_languages"):
         sentences.append(
@@ -63,7 +65,7 @@ def reasons(details: dict, hobby_names: dict[str, str]) -> list[str]:
         sentences.append(_("same place of study"))
     if details.get("same_faculty"):
         sentences.append(_("same faculty"))
-    if details.get("age_difference") is not None:
+    if details.get("age_difference") is not None and not for_buddy:
         years = details["age_difference"]
         sentences.append(
             ngettext("%(years)d year apart", "%(years)d years apart", years) % {"years": years}
@@ -82,7 +84,7 @@ def reasons(details: dict, hobby_names: dict[str, str]) -> list[str]:
         )
     if details.get("different_nationality"):
         sentences.append(_("different nationalities"))
-    if details.get("buddy_experience"):
+    if details.get("buddy_experience") and not for_buddy:
         count = details["buddy_experience"]
         sentences.append(
             ngettext(

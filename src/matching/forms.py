@@ -32,6 +32,15 @@ class PolicyForm(forms.Form):
         max_value=5,
         help_text=_("Leave empty for no limit."),
     )
+    offer_days = forms.IntegerField(
+        label=_("Days a buddy has to answer an offer"),
+        min_value=1,
+        max_value=30,
+        help_text=_(
+            "Only when buddies accept or decline what the algorithm proposes: an offer not "
+            "answered in this many days expires, and the student waits for another buddy."
+        ),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -46,7 +55,11 @@ class PolicyForm(forms.Form):
 
     @staticmethod
     def initial_from(policy: MatchingPolicy) -> dict:
-        initial = {"mode": policy.mode, "nationality_quota": policy.nationality_quota}
+        initial = {
+            "mode": policy.mode,
+            "nationality_quota": policy.nationality_quota,
+            "offer_days": policy.offer_days,
+        }
         initial |= {f"weight_{k}": policy.weights.get(k, DEFAULT_WEIGHTS[k]) for k in CRITERIA}
         initial |= {
             f"hard_{k}": policy.hard_constraints.get(k, DEFAULT_HARD[k]) for k in HARD_CONSTRAINTS
@@ -64,6 +77,7 @@ class PolicyForm(forms.Form):
         return {
             "mode": data["mode"],
             "nationality_quota": data["nationality_quota"],
+            "offer_days": data["offer_days"],
             "weights": {key: data[f"weight_{key}"] for key in CRITERIA},
             "hard_constraints": {key: data[f"hard_{key}"] for key in HARD_CONSTRAINTS},
         }

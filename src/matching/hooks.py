@@ -12,7 +12,9 @@ from core.navigation import COORDINATOR, NavItem, register
 from core.selectors import iso
 from matching import actions, emails  # noqa: F401 - emails registers the outbox's kinds
 from matching.followup.models import CheckIn, SurveyResponse
-from matching.models import MatchRun, Pair, Proposal
+from matching.models import MatchRun, Offer, Pair, Proposal
+from matching.offers.selectors import offers_to_answer
+from matching.offers.services import withdraw_offers_of
 from matching.pairs import end_pairs_of_leaving_student
 from matching.status import programme_status
 from matching.waiting import available_buddies, waiting_incoming
@@ -20,6 +22,24 @@ from matching.waiting import available_buddies, waiting_incoming
 
 def _programme_panel(profile: Profile) -> dict:
     return {"status": programme_status(profile)}
+
+
+def _offers_panel(profile: Profile) -> dict:
+    return {"offers": offers_to_answer(profile)}
+
+
+def _offers_data(profile: Profile) -> list[dict]:
+    """The offers made to a buddy: when, what became of them and their own reason; the
+    incoming student of each offer is theirs, not this student's, and is left out."""
+    return [
+        {
+            "offered_at": offer.created_at.isoformat(),
+            "status": offer.status,
+            "decline_reason": offer.decline_reason,
+            "decided_at": iso(offer.decided_at),
+        }
+        for offer in Offer.objects.filter(buddy=profile).order_by("created_at", "pk")
+    ]
 
 
 def _pairs_data(profile: Profile) -> list[dict]:
@@ -78,6 +98,7 @@ def _unmatched_buddies():
 
 def _student_left(sender, profile: Profile, reason: str, actor=None, **kwargs) -> None:
     end_pairs_of_leaving_student(profile, reason, actor)
+    withdraw_offers_of(profile)
     if reason in (LeftBecause.ACCOUNT_DELETED, LeftBecause.STAY_ENDED):
         forget_in_runs(profile.pk)
 
@@ -127,11 +148,15 @@ def plug_into_core() -> None:
     hooks.register_account_panel(
         hooks.AccountPanel("matching/_programme_status.html", _programme_panel, order=10)
     )
+    hooks.register_account_panel(
+        hooks.AccountPanel("matching/offers/_account_offers.html", _offers_panel, order=5)
+    )
     hooks.register_personal_data(
         hooks.PersonalDataSection("pairs", _pairs_data),
         hooks.PersonalDataSection("check_ins", _check_ins_data),
         hooks.PersonalDataSection("surveys", _surveys_data),
         hooks.PersonalDataSection("proposals", _proposals_data),
+        hooks.PersonalDataSection("offers", _offers_data),
     )
     segments.register(
         segments.Segment(

@@ -80,6 +80,12 @@ class MatchingPolicy(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
+    # buddies_accept mode: how long a buddy has to answer an offer before it expires
+    offer_days = models.PositiveSmallIntegerField(
+        _("days a buddy has to answer an offer"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -251,6 +257,9 @@ class Confirmation(models.Model):
     confirmed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    # made in the buddies_accept mode: its proposals become offers, not pairs (the mode at the
+    # time the coordinator confirmed, whatever it is when the task runs)
+    as_offers = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -377,3 +386,4 @@ class Pair(models.Model):
 
 
 from matching.followup.models import *  # noqa: E402,F403
+from matching.offers.models import *  # noqa: E402,F403

@@ -19,7 +19,7 @@ from core.models import Profile, SectionSettings
 from core.outbox.services import send_email, send_emails
 from matching import actions
 from matching.emails import PAIR_CONFIRMED_EMAIL, PAIR_ENDED_EMAIL
-from matching.models import Pair, PinnedPair, Proposal, WaitingListEntry
+from matching.models import Offer, Pair, PinnedPair, Proposal, WaitingListEntry
 
 LEFT_TO_END_REASON = {
     LeftBecause.WITHDREW: Pair.EndReason.WITHDREW,
@@ -58,7 +58,7 @@ def make_pair(
         if incoming.pk not in locked or buddy.pk not in locked:
             raise PairNotPossible("gone")
         incoming, buddy = locked[incoming.pk], locked[buddy.pk]
-        _check_can_pair(incoming, buddy)
+        check_can_pair(incoming, buddy)
         pair = Pair.objects.create(
             incoming=incoming,
             buddy=buddy,
@@ -85,7 +85,8 @@ def make_pair(
         return pair
 
 
-def _check_can_pair(incoming: Profile, buddy: Profile) -> None:
+def check_can_pair(incoming: Profile, buddy: Profile) -> None:
+    """Raise PairNotPossible unless the two can be paired (or offered to each other) now."""
     today = timezone.localdate()
     if incoming.role != Profile.Role.INCOMING or buddy.role != Profile.Role.BUDDY:
         raise PairNotPossible("roles")
@@ -107,7 +108,17 @@ def _check_can_pair(incoming: Profile, buddy: Profile) -> None:
     )
     if found["incoming_pairs"]:
         raise PairNotPossible("already paired")
-    if found["buddy_pairs"] >= (buddy.capacity or 0):
+    # a pending offer holds the incoming student and one of the buddy's places (an offer
+    # being accepted is no longer pending when its pair is made)
+    offers = (
+        Offer.objects.filter(Q(incoming=incoming) | Q(buddy=buddy), status=Offer.Status.PENDING)
+    ).aggregate(
+        incoming_offers=Count("pk", filter=Q(incoming=incoming)),
+        buddy_offers=Count("pk", filter=Q(buddy=buddy)),
+    )
+    if offers["incoming_offers"]:
+        raise PairNotPossible("offered")
+    if found["buddy_pairs"] + offers["buddy_offers"] >= (buddy.capacity or 0):
         raise PairNotPossible("buddy full")
 
 

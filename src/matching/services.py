@@ -19,17 +19,19 @@ from matching import actions, selectors
 from matching.emails import WAITING_LIST_EMAIL
 from matching.engine.match import match
 from matching.engine.policy import Policy
-from matching.engine.scoring import score_pair
+from matching.engine.scoring import PairScore, score_pair
 from matching.models import (
     Confirmation,
     ForbiddenPair,
     MatchingPolicy,
     MatchRun,
+    Offer,
     Pair,
     PinnedPair,
     Proposal,
     WaitingListEntry,
 )
+from matching.offers import services as offer_services
 from matching.pairs import PairNotPossible, make_pair
 from matching.status import waiting_list_key
 
@@ -213,9 +215,17 @@ class Decision:
     skipped: int
 
 
-def confirm_proposals(user: User | None, proposal_ids: list[int]) -> Decision:
-    """Turn proposals into pairs, in one transaction; each pair's two emails are written
-    with it (see `make_pair`), so they follow the commit, once.
+def offers_buddies() -> bool:
+    """In the "buddies accept" mode, what the coordinator confirms is offered to the buddy."""
+    return MatchingPolicy.load().matching_mode == MatchingPolicy.MatchingMode.BUDDIES_ACCEPT
+
+
+def confirm_proposals(
+    user: User | None, proposal_ids: list[int], *, as_offers: bool = False
+) -> Decision:
+    """Turn proposals into pairs (or, `as_offers`, into offers to the buddies), in one
+    transaction; each pair's two emails (each offer's one) are written with it (see
+    `make_pair`, `offers.services.make_offer`), so they follow the commit, once.
 
     A proposal already decided (a double click, a retried task) or no longer possible (a
     student paired by hand meanwhile, a buddy now full) is skipped.
@@ -229,11 +239,16 @@ def confirm_proposals(user: User | None, proposal_ids: list[int]) -> Decision:
             .order_by("-score")
         )
         for proposal in proposals:
-            try:  # make_pair's own savepoint undoes a pair that is not possible
-                pair = make_pair(user, proposal.incoming, proposal.buddy, proposal=proposal)
+            try:  # their own savepoint undoes a pair or an offer that is not possible
+                if as_offers:
+                    offer_services.make_offer(
+                        user, proposal.incoming, proposal.buddy, proposal=proposal
+                    )
+                else:
+                    pair = make_pair(user, proposal.incoming, proposal.buddy, proposal=proposal)
+                    audit.record(actions.PAIR_CONFIRMED, user, pair=pair.pk)
             except PairNotPossible:
                 continue
-            audit.record(actions.PAIR_CONFIRMED, user, pair=pair.pk)
             confirmed.append(proposal.pk)
         Proposal.objects.filter(pk__in=confirmed).update(
             status=Proposal.Status.CONFIRMED, decided_at=timezone.now(), decided_by=user
@@ -264,7 +279,11 @@ def start_confirmation(
     with transaction.atomic():
         ids = list(to_decide.order_by("-score", "pk").values_list("pk", flat=True))
         confirmation = Confirmation.objects.create(
-            run=run, requested_by=user, proposal_ids=ids, total=len(ids)
+            run=run,
+            requested_by=user,
+            proposal_ids=ids,
+            total=len(ids),
+            as_offers=offers_buddies(),
         )
         audit.record(
             actions.PROPOSALS_CONFIRMING,
@@ -300,7 +319,7 @@ def execute_confirmation(confirmation_id: int) -> None:
             )
             if not open_ids:
                 continue
-            decision = confirm_proposals(user, open_ids)
+            decision = confirm_proposals(user, open_ids, as_offers=confirmation.as_offers)
             Confirmation.objects.filter(pk=confirmation_id).update(
                 confirmed=F("confirmed") + decision.done,
                 updated_at=timezone.now(),
@@ -355,12 +374,17 @@ def reject_proposals(user: User, proposal_ids: list[int]) -> Decision:
     return Decision(len(proposals), len(proposal_ids) - len(proposals))
 
 
-def broken_constraints(incoming: Profile, buddy: Profile) -> tuple[str, ...]:
-    """The section's hard constraints a pair breaks (empty when it respects them all)."""
+def score_by_hand(incoming: Profile, buddy: Profile) -> PairScore:
+    """The engine's score of one pair under the section's policy, with the hard constraints
+    it breaks (empty when it respects them all)."""
     engine_incoming, engine_buddy = selectors.engine_profiles(incoming, buddy)
     policy = MatchingPolicy.load().to_engine()
-    scored = score_pair(engine_incoming, engine_buddy, policy, timezone.localdate())
-    return tuple(scored.violations)
+    return score_pair(engine_incoming, engine_buddy, policy, timezone.localdate())
+
+
+def broken_constraints(incoming: Profile, buddy: Profile) -> tuple[str, ...]:
+    """The section's hard constraints a pair breaks (empty when it respects them all)."""
+    return tuple(score_by_hand(incoming, buddy).violations)
 
 
 def pin_pair(user: User, incoming: Profile, buddy: Profile) -> PinnedPair:
@@ -379,11 +403,24 @@ def pin_pair(user: User, incoming: Profile, buddy: Profile) -> PinnedPair:
 
 def create_pair_by_hand(
     user: User, incoming: Profile, buddy: Profile, *, accept_broken_constraints: bool = False
-) -> Pair:
-    """A pair the coordinator makes; breaking a hard constraint needs their explicit consent."""
-    broken = broken_constraints(incoming, buddy)
+) -> Pair | Offer:
+    """A pair the coordinator makes; breaking a hard constraint needs their explicit consent.
+
+    In the "buddies accept" mode it is a suggestion: offered to the buddy, with the engine's
+    score and reasons, and the pair is made when the buddy accepts."""
+    scored = score_by_hand(incoming, buddy)
+    broken = tuple(scored.violations)
     if broken and not accept_broken_constraints:
         raise BrokenConstraints(broken)
+    if offers_buddies():
+        return offer_services.make_offer(
+            user,
+            incoming,
+            buddy,
+            score=scored.score,
+            breakdown=dict(scored.breakdown),
+            details=dict(scored.details),
+        )
     with transaction.atomic():
         pair = make_pair(user, incoming, buddy, broken=broken)
         audit.record(
@@ -413,5 +450,6 @@ def reset_policy(user: User) -> MatchingPolicy:
             "hard_constraints": defaults.hard_constraints,
             "mode": defaults.mode,
             "nationality_quota": None,
+            "offer_days": defaults.offer_days,
         },
     )

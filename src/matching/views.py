@@ -24,7 +24,8 @@ from matching.forms import (
     ReviewFilterForm,
     StudentSearchForm,
 )
-from matching.models import MatchingPolicy, MatchRun, Pair, Proposal
+from matching.models import MatchingPolicy, MatchRun, Offer, Pair, Proposal
+from matching.offers.selectors import pending_count as pending_offers
 from matching.waiting import free_places, waiting_incoming
 
 
@@ -44,6 +45,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "runs": MatchRun.objects.all()[:10],
             "waiting": waiting_incoming().count(),
             "free_places": free_places(),
+            "pending_offers": pending_offers(),
         },
     )
 
@@ -135,6 +137,7 @@ def decide(request: HttpRequest, run_id: int) -> HttpResponse:
             % {"count": decision.done},
         )
         return redirect("matching:review", run_id=run.pk)
+    as_offers = services.offers_buddies()
     if request.POST.get("sure") != "yes":
         return render(
             request,
@@ -144,7 +147,8 @@ def decide(request: HttpRequest, run_id: int) -> HttpResponse:
                 "action": action,
                 "ids": ids,
                 "count": count,
-                "emails": 2 * count,
+                "as_offers": as_offers,
+                "emails": count if as_offers else 2 * count,
                 "not_told": review_reads.not_told(run),
             },
         )
@@ -163,7 +167,9 @@ def decide(request: HttpRequest, run_id: int) -> HttpResponse:
         services.start_confirmation(request.user, run, None if action == "confirm_all" else ids)
         messages.success(
             request,
-            _("Confirming the pairs: the emails go out as each pair is made."),
+            _("Offering the pairs to the buddies: each buddy gets an email as their offer is made.")
+            if as_offers
+            else _("Confirming the pairs: the emails go out as each pair is made."),
         )
     return redirect("matching:review", run_id=run.pk)
 
@@ -239,12 +245,17 @@ def new_pair(request: HttpRequest) -> HttpResponse:
                 services.pin_pair(request.user, incoming, buddy)
                 messages.success(request, _("Pinned: the next run keeps this pair."))
             else:
-                services.create_pair_by_hand(
+                made = services.create_pair_by_hand(
                     request.user,
                     incoming,
                     buddy,
                     accept_broken_constraints=form.cleaned_data["accept_broken_constraints"],
                 )
+                if isinstance(made, Offer):
+                    messages.success(
+                        request, _("Offered to the buddy: the pair is made when they accept.")
+                    )
+                    return redirect("offers:coordinator")
                 messages.success(request, _("Pair made; both students get an email."))
             return redirect("matching:pairs")
         except services.BrokenConstraints as error:
@@ -260,7 +271,12 @@ def new_pair(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "matching/new_pair.html",
-        {"form": form, "search": search, "broken": [constraint_name(c) for c in broken]},
+        {
+            "form": form,
+            "search": search,
+            "broken": [constraint_name(c) for c in broken],
+            "as_offers": services.offers_buddies(),
+        },
     )
 
 

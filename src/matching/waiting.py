@@ -3,16 +3,19 @@ dashboard, the student list, message segments, the matching input and the studen
 
 A student is waiting when they take part (active), verified their email, are still here
 (an incoming student's departure, a buddy's availability, has not passed) and have no active
-pair. A deactivated or departed student is never waiting.
+pair. A deactivated or departed student is never waiting. An incoming student offered to a
+buddy (a pending offer, "buddies accept" mode) is not waiting either until the buddy answers,
+and each pending offer holds one of the buddy's places.
 """
 
 from datetime import date
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import Profile
-from matching.models import Pair
+from matching.models import Offer, Pair
 
 
 def has_active_pair() -> Q:
@@ -20,6 +23,23 @@ def has_active_pair() -> Q:
     return Q(Exists(active.filter(incoming=OuterRef("pk")))) | Q(
         Exists(active.filter(buddy=OuterRef("pk")))
     )
+
+
+def has_pending_offer() -> Q:
+    return Q(Exists(Offer.objects.filter(incoming=OuterRef("pk"), status=Offer.Status.PENDING)))
+
+
+def pending_offers_held() -> Coalesce:
+    """How many of a buddy's places their pending offers hold (a subquery: a second join
+    beside the pairs' would multiply the counts)."""
+    held = (
+        Offer.objects.filter(buddy=OuterRef("pk"), status=Offer.Status.PENDING)
+        .order_by()
+        .values("buddy")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(held, output_field=IntegerField()), 0)
 
 
 def still_here(today: date | None = None) -> Q:
@@ -36,7 +56,7 @@ def taking_part(today: date | None = None) -> Q:
 
 def is_waiting(today: date | None = None) -> Q:
     """The condition, for filters and conditional counts over profiles."""
-    return taking_part(today) & ~has_active_pair()
+    return taking_part(today) & ~has_active_pair() & ~has_pending_offer()
 
 
 def waiting_incoming(today: date | None = None) -> QuerySet[Profile]:
@@ -54,7 +74,8 @@ def available_buddies(today: date | None = None) -> QuerySet[Profile]:
         .annotate(
             active_pairs=Count("pairs_as_buddy", filter=Q(pairs_as_buddy__ended_at__isnull=True)),
             past_pairs=Count("pairs_as_buddy", filter=Q(pairs_as_buddy__ended_at__isnull=False)),
-            free_places=F("capacity") - F("active_pairs"),
+            offers_held=pending_offers_held(),
+            free_places=F("capacity") - F("active_pairs") - F("offers_held"),
         )
         .order_by("pk")
     )

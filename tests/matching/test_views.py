@@ -156,16 +156,23 @@ def test_settings_validate_save_and_reset(coordinator, lille, in_section):
     assert bad.status_code == 200 and "less than or equal to 100" in bad.content.decode()
     coordinator.post(
         "/coordinator/matching/settings/",
-        {**form, "mode": "fair", "hard_common_language": "on", "nationality_quota": "2"},
+        {
+            **form,
+            "mode": "fair",
+            "hard_common_language": "on",
+            "nationality_quota": "2",
+            "offer_days": "9",
+        },
     )
     with in_section(lille):
         policy = MatchingPolicy.load()
         assert policy.weights["shared_hobbies"] == 50 and policy.mode == "fair"
         assert policy.hard_constraints["common_language"] is True
         assert policy.hard_constraints["dates_overlap"] is False
-        assert policy.nationality_quota == 2
+        assert policy.nationality_quota == 2 and policy.offer_days == 9
     coordinator.post("/coordinator/matching/settings/", {"action": "reset"})
     with in_section(lille):
         policy = MatchingPolicy.load()
         assert policy.weights["shared_languages"] == 80 and policy.mode == "flow"
         assert policy.hard_constraints["dates_overlap"] is True
+        assert policy.offer_days == 5
