@@ -14,6 +14,8 @@ import pytest
 from django.db.models import Model
 from django.urls import reverse
 
+from core.models import Profile
+from factories import ProfileFactory
 from section_urls import Route, walk_routes
 
 COORDINATOR, STUDENT, ANYONE = "coordinator", "student", "anyone"
@@ -67,9 +69,24 @@ def anyone(method: str, ok: int, **how) -> Endpoint:
 
 
 # --- a section's host ------------------------------------------------------------------------
+PROFILE = dict(model=Profile, make=ProfileFactory)
+
 SECTION_TABLE: dict[str, Endpoint] = {
     "api:not_found": anyone("get", 404),
     "api:tokens": coordinator("get", 200),
+    # coordinators: students (tests/api/test_students_api.py)
+    "api:students": coordinator("get", 200, query="role=incoming&sort=name"),
+    "api:student": coordinator("get", 200, **PROFILE),
+    "api:student_notes": coordinator(
+        "post",
+        201,
+        **PROFILE,
+        body=lambda pk: {"text": "Met at the welcome picnic."},
+        invalid={"text": ""},
+        invalid_fields=("text",),
+    ),
+    "api:student_deactivate": coordinator("post", 200, **PROFILE),
+    "api:student_reactivate": coordinator("post", 200, **PROFILE),
 }
 
 # --- the root domain -------------------------------------------------------------------------

@@ -4,7 +4,14 @@
 `NOT_IN_THE_API`: service -> why the API deliberately has no counterpart.
 """
 
-COUNTERPARTS: dict[str, tuple[str, ...]] = {}
+COUNTERPARTS: dict[str, tuple[str, ...]] = {
+    # coordinators: students
+    "matching.students.student_list": ("api:students",),
+    "matching.students.pair_history": ("api:student",),
+    "core.services.add_note": ("api:student_notes",),
+    "core.services.deactivate_profile": ("api:student_deactivate",),
+    "core.services.reactivate_profile": ("api:student_reactivate",),
+}
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.
 _EMAILED_LINK = "answers a link only an email carries (its token is the authorisation)"
