@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 # Compiled translations (git-ignored), rebuilt when their catalogue changes.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard src/locale/*/LC_MESSAGES/django.po))
 
-.PHONY: install run test e2e lint bench load worker beat migrate messages clean-data
+.PHONY: install run test e2e contract lint bench load worker beat migrate messages clean-data
 
 # Reinstalled when the dependencies or their pinned versions change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -44,6 +44,12 @@ test: install
 # its own (DATABASE_URL's name + _e2e, dropped first); prints where its screenshots are.
 e2e: install
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+# The API's contract (tests/contract), in a pytest run of its own on the same stack as e2e
+# (database: DATABASE_URL's name + _contract): schemathesis on both hosts as a coordinator's
+# token, a student's session and anonymous; a client generated from the schema.
+contract: install
+	$(BIN)/pytest tests/contract $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests
