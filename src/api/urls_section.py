@@ -2,13 +2,14 @@
 
 from django.urls import include, path, re_path
 
-from api import docs, errors, students, token_api
+from api import docs, errors, imports, students, token_api
 
 app_name = "api"
 v1 = [
     *docs.schema_urls("api.urls_section"),
     *token_api.urlpatterns,
     *students.urlpatterns,
+    *imports.urlpatterns,
     re_path(r"^.*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [

@@ -421,6 +421,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Choice sets that share a field name ("status", "audience"...) are named by their model.
+    "ENUM_NAME_OVERRIDES": {
+        "ProfileStatusEnum": "core.models.Profile.Status",
+        "ImportStatusEnum": "core.exchange.models.ImportBatch.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.document_errors",

@@ -14,8 +14,7 @@ import pytest
 from django.db.models import Model
 from django.urls import reverse
 
-from core.models import Profile
-from factories import ProfileFactory
+from people_table import BATCH, PROFILE, committable_batch, import_file
 from section_urls import Route, walk_routes
 
 COORDINATOR, STUDENT, ANYONE = "coordinator", "student", "anyone"
@@ -69,8 +68,6 @@ def anyone(method: str, ok: int, **how) -> Endpoint:
 
 
 # --- a section's host ------------------------------------------------------------------------
-PROFILE = dict(model=Profile, make=ProfileFactory)
-
 SECTION_TABLE: dict[str, Endpoint] = {
     "api:not_found": anyone("get", 404),
     "api:tokens": coordinator("get", 200),
@@ -87,6 +84,17 @@ SECTION_TABLE: dict[str, Endpoint] = {
     ),
     "api:student_deactivate": coordinator("post", 200, **PROFILE),
     "api:student_reactivate": coordinator("post", 200, **PROFILE),
+    # coordinators: imports of incoming students (tests/api/test_import_api.py)
+    "api:imports": coordinator(
+        "post",
+        201,
+        body=import_file,
+        invalid={"file": ""},
+        invalid_fields=("file",),
+        multipart=True,
+    ),
+    "api:import": coordinator("get", 200, **BATCH),
+    "api:import_commit": coordinator("post", 200, model=BATCH["model"], make=committable_batch),
 }
 
 # --- the root domain -------------------------------------------------------------------------

@@ -11,6 +11,10 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "core.services.add_note": ("api:student_notes",),
     "core.services.deactivate_profile": ("api:student_deactivate",),
     "core.services.reactivate_profile": ("api:student_reactivate",),
+    # coordinators: imports of incoming students
+    "core.exchange.services.preview_import": ("api:imports",),
+    "core.exchange.services.commit_import": ("api:import_commit",),
+    "core.exchange.selectors.recent_batches": ("api:imports",),
 }
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.

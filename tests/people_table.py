@@ -1,0 +1,66 @@
+"""What the API table (tests/api/api_routes.py) needs to call the coordinators' endpoints on
+students, imports, events, messages, guides and exports."""
+
+import csv
+import io
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.exchange.importing import HEADER
+from core.exchange.models import ImportBatch
+from core.models import Profile
+from factories import ImportBatchFactory, PlaceOfStudyFactory, ProfileFactory
+
+PROFILE = dict(model=Profile, make=ProfileFactory)
+BATCH = dict(model=ImportBatch, make=ImportBatchFactory)
+PLACE = "Université de Lille"
+
+
+def _new_email() -> str:
+    return f"incoming-{timezone.now().timestamp()}@example.org"
+
+
+def import_file(_pk=None) -> dict:
+    """A clean CSV of one incoming student of Lille's (whose place of study it makes)."""
+    with schema_context("lille"):
+        PlaceOfStudyFactory(name=PLACE)
+    today = timezone.localdate()
+    values = {
+        "email": _new_email(),
+        "first_name": "Ana",
+        "last_name": "García",
+        "nationality": "ES",
+        "arrival_date": str(today + timedelta(days=30)),
+        "departure_date": str(today + timedelta(days=150)),
+        "place_of_study": PLACE,
+        "home_university": "Universidad de Granada",
+        "language": "",
+    }
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    writer.writerow([values[column] for column in HEADER])
+    return {"file": SimpleUploadedFile("incoming.csv", buffer.getvalue().encode(), "text/csv")}
+
+
+def committable_batch(**fields) -> ImportBatch:
+    """A previewed batch of one row that can be imported, in the current schema."""
+    place = PlaceOfStudyFactory(name=PLACE)
+    today = timezone.localdate()
+    row = {
+        "line": 2,
+        "email": _new_email(),
+        "first_name": "Ana",
+        "last_name": "García",
+        "nationality": "ES",
+        "arrival_date": str(today + timedelta(days=30)),
+        "departure_date": str(today + timedelta(days=150)),
+        "place_of_study": place.pk,
+        "place_of_study_name": place.name,
+        "home_university": "Universidad de Granada",
+        "language": "en",
+    }
+    return ImportBatchFactory(rows=[row], row_count=1, **fields)
