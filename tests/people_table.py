@@ -9,13 +9,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.events.models import Event
 from core.exchange.importing import HEADER
 from core.exchange.models import ImportBatch
 from core.models import Profile
-from factories import ImportBatchFactory, PlaceOfStudyFactory, ProfileFactory
+from factories import EventFactory, ImportBatchFactory, PlaceOfStudyFactory, ProfileFactory
 
 PROFILE = dict(model=Profile, make=ProfileFactory)
 BATCH = dict(model=ImportBatch, make=ImportBatchFactory)
+EVENT = dict(model=Event, make=EventFactory)
 PLACE = "Université de Lille"
 
 
@@ -64,3 +66,14 @@ def committable_batch(**fields) -> ImportBatch:
         "language": "en",
     }
     return ImportBatchFactory(rows=[row], row_count=1, **fields)
+
+
+def new_event(_pk=None) -> dict:
+    starts = timezone.now().replace(microsecond=0) + timedelta(days=7)
+    return {
+        "title": "Welcome picnic",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=3)).isoformat(),
+        "place": "Citadelle park",
+        "capacity": 40,
+    }

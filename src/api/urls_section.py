@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from api import docs, errors, imports, students, token_api
+from api import coordinator_events, docs, errors, imports, students, token_api
 
 app_name = "api"
 v1 = [
@@ -10,6 +10,7 @@ v1 = [
     *token_api.urlpatterns,
     *students.urlpatterns,
     *imports.urlpatterns,
+    *coordinator_events.urlpatterns,
     re_path(r"^.*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [

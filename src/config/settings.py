@@ -425,6 +425,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProfileStatusEnum": "core.models.Profile.Status",
         "ImportStatusEnum": "core.exchange.models.ImportBatch.Status",
+        "AudienceEnum": "core.events.models.Audience",  # guides have the same
+        "RegistrationStatusEnum": "core.events.models.EventRegistration.Status",
+        "MessageStatusEnum": "core.events.models.Message.Status",
+        "DeliveryStatusEnum": "core.events.models.MessageDelivery.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -14,7 +14,7 @@ import pytest
 from django.db.models import Model
 from django.urls import reverse
 
-from people_table import BATCH, PROFILE, committable_batch, import_file
+from people_table import BATCH, EVENT, PROFILE, committable_batch, import_file, new_event
 from section_urls import Route, walk_routes
 
 COORDINATOR, STUDENT, ANYONE = "coordinator", "student", "anyone"
@@ -95,6 +95,24 @@ SECTION_TABLE: dict[str, Endpoint] = {
     ),
     "api:import": coordinator("get", 200, **BATCH),
     "api:import_commit": coordinator("post", 200, model=BATCH["model"], make=committable_batch),
+    # coordinators: events (tests/api/test_events_api.py)
+    "api:coordinator_events": coordinator(
+        "post",
+        201,
+        body=new_event,
+        invalid={"title": "", "capacity": 0},
+        invalid_fields=("title", "capacity", "starts_at", "place"),
+    ),
+    "api:coordinator_event": coordinator(
+        "patch",
+        200,
+        **EVENT,
+        body=lambda pk: {"capacity": 30, "place": "Citadelle"},
+        invalid={"capacity": 0, "ends_at": "yesterday"},
+        invalid_fields=("capacity", "ends_at"),
+    ),
+    "api:coordinator_event_attendees": coordinator("get", 200, **EVENT),
+    "api:coordinator_event_attendees_export": coordinator("get", 200, **EVENT),
 }
 
 # --- the root domain -------------------------------------------------------------------------

@@ -15,6 +15,12 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "core.exchange.services.preview_import": ("api:imports",),
     "core.exchange.services.commit_import": ("api:import_commit",),
     "core.exchange.selectors.recent_batches": ("api:imports",),
+    # coordinators: events
+    "core.events.selectors.coordinator_events": ("api:coordinator_events",),
+    "core.events.services.create_event": ("api:coordinator_events",),
+    "core.events.services.update_event": ("api:coordinator_event",),
+    "core.events.selectors.attendees": ("api:coordinator_event_attendees",),
+    "core.events.services.export_attendees": ("api:coordinator_event_attendees_export",),
 }
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.
