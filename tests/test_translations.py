@@ -135,12 +135,14 @@ NOT_PAGES = {
     "exchange:commit",
     "followup:handled",
     "offers:withdraw",
+    "api_tokens:revoke",
     "support:enter",  # a network admin's support link: a redirect to the dashboard
 }
 
 
 def coordinator_pages(section, in_section, coordinator_user) -> list[str]:
     """Every coordinator page that answers GET, with rows to show on each."""
+    from api.tokens import create_token
     from core import audit
     from core.emails import VERIFY_EMAIL
     from core.outbox.models import OutboxMessage
@@ -178,6 +180,7 @@ def coordinator_pages(section, in_section, coordinator_user) -> list[str]:
             last_error="SMTPDataError 554",
         )
         audit.record(actions.PAIR_CONFIRMED, coordinator_user, pair=pair.pk)
+        create_token(coordinator_user, name="University import", scope="read", expiry_days=30)
         Offer.objects.create(
             incoming=ProfileFactory(),
             buddy=buddy,
@@ -198,6 +201,7 @@ def coordinator_pages(section, in_section, coordinator_user) -> list[str]:
         "/coordinator/settings/",
         "/coordinator/team/",
         "/coordinator/audit/",
+        "/coordinator/api-tokens/",
         "/coordinator/export/",
         "/coordinator/import/",
         f"/coordinator/import/{batch.pk}/",
