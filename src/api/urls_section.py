@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from api import coordinator_events, docs, errors, imports, students, token_api
+from api import coordinator_events, docs, errors, imports, matching, students, token_api
 
 app_name = "api"
 v1 = [
@@ -11,6 +11,7 @@ v1 = [
     *students.urlpatterns,
     *imports.urlpatterns,
     *coordinator_events.urlpatterns,
+    *matching.urlpatterns,
     re_path(r"^.*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [

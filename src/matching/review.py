@@ -27,6 +27,7 @@ def on_scale(score: int | None, best: int) -> int | None:
 
 @dataclass(frozen=True)
 class Part:
+    criterion: str
     label: str
     earned: int
     out_of: int
@@ -82,6 +83,7 @@ def rows(page, run: MatchRun, hobby_names: dict[str, str]) -> list[Row]:
     for proposal in page:
         parts = [
             Part(
+                criterion,
                 str(CRITERION_LABELS[criterion]),
                 round(100 * proposal.breakdown.get(criterion, 0) / best) if best else 0,
                 round(100 * weights.get(criterion, 0) * POINTS / best) if best else 0,
@@ -113,6 +115,15 @@ def left_waiting(run: MatchRun) -> QuerySet[WaitingListEntry]:
         WaitingListEntry.objects.filter(run=run)
         .select_related("profile__user", "profile__place_of_study")
         .order_by("profile__arrival_date", "pk")
+    )
+
+
+def still_to_decide(run: MatchRun, proposal_ids: list[int]) -> list[int]:
+    """Of the chosen proposals, those of this run that nobody has decided on yet."""
+    return list(
+        run.proposals.filter(pk__in=proposal_ids, status=Proposal.Status.PROPOSED).values_list(
+            "pk", flat=True
+        )
     )
 
 

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from core.models import Profile, ProfileLanguage
@@ -226,3 +226,28 @@ def _only_hard(policy: Policy, constraint: str) -> Policy:
 
 def latest_run() -> MatchRun | None:
     return MatchRun.objects.first()
+
+
+def active_pairs(term: str = "") -> QuerySet[Pair]:
+    """The pairs page's list (and the API's): active pairs, a name search, latest first."""
+    active = Pair.objects.active().select_related(
+        "incoming__user", "incoming__place_of_study", "buddy__user", "buddy__place_of_study"
+    )
+    if term:
+        active = active.filter(
+            Q(incoming__user__last_name__icontains=term)
+            | Q(incoming__user__first_name__icontains=term)
+            | Q(buddy__user__last_name__icontains=term)
+            | Q(buddy__user__first_name__icontains=term)
+        )
+    return active.order_by("-confirmed_at", "pk")
+
+
+def waiting_students() -> QuerySet[Profile]:
+    """The waiting page's list (and the API's): incoming students waiting, each with the last
+    run's reason for them when a run left them waiting, earliest arrival first."""
+    return (
+        waiting_incoming()
+        .select_related("user", "place_of_study", "waiting_list_entry")
+        .order_by("arrival_date", "pk")
+    )

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from matching.forms import (
     ReviewFilterForm,
     StudentSearchForm,
 )
-from matching.models import MatchingPolicy, MatchRun, Offer, Pair, Proposal
+from matching.models import MatchingPolicy, MatchRun, Offer, Pair
 from matching.offers.selectors import pending_count as pending_offers
 from matching.waiting import free_places, waiting_incoming
 
@@ -108,11 +107,7 @@ def decide(request: HttpRequest, run_id: int) -> HttpResponse:
     pairs and emails, then run as a task (see services.start_confirmation)."""
     run = get_object_or_404(MatchRun, pk=run_id)
     action = request.POST.get("action")
-    ids = list(
-        run.proposals.filter(
-            pk__in=parse_ids(request.POST.getlist("proposal")), status=Proposal.Status.PROPOSED
-        ).values_list("pk", flat=True)
-    )
+    ids = review_reads.still_to_decide(run, parse_ids(request.POST.getlist("proposal")))
     if action == "confirm_all":
         count = review_reads.to_decide(run)
     elif action == "tell_waiting":
@@ -176,23 +171,13 @@ def decide(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @coordinator_required
 def pairs(request: HttpRequest) -> HttpResponse:
-    active = Pair.objects.active().select_related(
-        "incoming__user", "incoming__place_of_study", "buddy__user", "buddy__place_of_study"
-    )
     search = PairSearchForm(request.GET or None)
     term = search.term()
-    if term:
-        active = active.filter(
-            Q(incoming__user__last_name__icontains=term)
-            | Q(incoming__user__first_name__icontains=term)
-            | Q(buddy__user__last_name__icontains=term)
-            | Q(buddy__user__first_name__icontains=term)
-        )
     return render(
         request,
         "matching/pairs.html",
         {
-            "page": _page(request, active.order_by("-confirmed_at", "pk")),
+            "page": _page(request, selectors.active_pairs(term)),
             "q": term,
             "search": search,
             "query": _query_without(request, "page"),
@@ -297,15 +282,13 @@ def find_student(request: HttpRequest, role: str) -> HttpResponse:
 
 @coordinator_required
 def waiting(request: HttpRequest) -> HttpResponse:
-    students = (
-        waiting_incoming()
-        .select_related("user", "place_of_study", "waiting_list_entry")
-        .order_by("arrival_date", "pk")
-    )
     return render(
         request,
         "matching/waiting.html",
-        {"page": _page(request, students), "query": _query_without(request, "page")},
+        {
+            "page": _page(request, selectors.waiting_students()),
+            "query": _query_without(request, "page"),
+        },
     )
 
 

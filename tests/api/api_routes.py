@@ -14,6 +14,15 @@ import pytest
 from django.db.models import Model
 from django.urls import reverse
 
+from matching_table import (
+    CONFIRMATION,
+    PAIR,
+    RUN,
+    RUN_TO_DECIDE,
+    RUN_WITH_WAITING,
+    TWO_STUDENTS,
+    proposals_of,
+)
 from people_table import BATCH, EVENT, PROFILE, committable_batch, import_file, new_event
 from section_urls import Route, walk_routes
 
@@ -113,6 +122,54 @@ SECTION_TABLE: dict[str, Endpoint] = {
     ),
     "api:coordinator_event_attendees": coordinator("get", 200, **EVENT),
     "api:coordinator_event_attendees_export": coordinator("get", 200, **EVENT),
+    # matching
+    "api:match_runs": coordinator("get", 200),
+    "api:match_run_start": coordinator(
+        "post", 202, body=lambda pk: {}, invalid={"students": ["x"]}, invalid_fields=("students",)
+    ),
+    "api:match_run": coordinator("get", 200, **RUN),
+    "api:proposals": coordinator("get", 200, **RUN_TO_DECIDE, query="sort=-score"),
+    "api:proposals_confirm": coordinator(
+        "post",
+        202,
+        **RUN_TO_DECIDE,
+        body=lambda pk: {"all": True},
+        invalid={"proposals": "x"},
+        invalid_fields=("proposals",),
+    ),
+    "api:proposals_reject": coordinator(
+        "post",
+        200,
+        **RUN_TO_DECIDE,
+        body=proposals_of,
+        invalid={"proposals": []},
+        invalid_fields=("proposals",),
+    ),
+    "api:match_run_tell": coordinator("post", 200, **RUN_WITH_WAITING),
+    "api:confirmation": coordinator("get", 200, **CONFIRMATION),
+    "api:waiting": coordinator("get", 200),
+    "api:pairs": coordinator("get", 200, query="q=a"),
+    "api:pair_create": coordinator("post", 201, **TWO_STUDENTS),
+    "api:pair_pin": coordinator("post", 201, **TWO_STUDENTS),
+    "api:pair_end": coordinator(
+        "post",
+        200,
+        **PAIR,
+        body=lambda pk: {"reason": "They never met."},
+        invalid={"reason": ""},
+        invalid_fields=("reason",),
+    ),
+    "api:matching_policy": coordinator("get", 200),
+    "api:matching_policy_update": coordinator(
+        "post",
+        200,
+        body=lambda pk: {"weights": {"shared_languages": 70}},
+        invalid={"weights": {"shared_languages": 101}, "nationality_quota": 9},
+        invalid_fields=("weights", "nationality_quota"),
+    ),
+    "api:matching_policy_reset": coordinator("post", 200),
+    "api:follow_up": coordinator("get", 200),
+    "api:follow_up_handled": coordinator("post", 200, **PAIR),
 }
 
 # --- the root domain -------------------------------------------------------------------------

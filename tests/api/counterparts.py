@@ -21,6 +21,17 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "core.events.services.update_event": ("api:coordinator_event",),
     "core.events.selectors.attendees": ("api:coordinator_event_attendees",),
     "core.events.services.export_attendees": ("api:coordinator_event_attendees_export",),
+    # matching
+    "matching.services.request_match_run": ("api:match_run_start",),
+    "matching.services.start_confirmation": ("api:proposals_confirm",),
+    "matching.services.reject_proposals": ("api:proposals_reject",),
+    "matching.services.tell_waiting_students": ("api:match_run_tell", "api:proposals_confirm"),
+    "matching.services.create_pair_by_hand": ("api:pair_create",),
+    "matching.services.pin_pair": ("api:pair_pin",),
+    "matching.services.update_policy": ("api:matching_policy_update",),
+    "matching.services.reset_policy": ("api:matching_policy_reset",),
+    "matching.pairs.end_pair": ("api:pair_end",),
+    "matching.followup.services.mark_handled": ("api:follow_up_handled",),
 }
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.
