@@ -18,7 +18,7 @@ from matching import pairs as pair_services
 from matching import selectors, services
 from matching.explanations import constraint_name
 from matching.forms import EndPairForm, ManualPairForm, PairSearchForm
-from matching.models import Pair
+from matching.models import Offer, Pair
 
 NOT_POSSIBLE = gettext_lazy(
     "This pair is not possible now: a student has left the programme, is not verified or their"
@@ -70,6 +70,16 @@ class PairList(generics.ListAPIView):
         return selectors.active_pairs(search.term())
 
 
+class OfferMadeSerializer(serializers.ModelSerializer):
+    """In the "buddies accept" mode a pair made by hand is offered to the buddy first."""
+
+    status = serializers.ChoiceField(choices=Offer.Status.choices, read_only=True)
+
+    class Meta:
+        model = Offer
+        fields = ["id", "incoming", "buddy", "status", "score", "created_at", "expires_at"]
+
+
 class NewPairSerializer(serializers.Serializer):
     """Validated by the web page's form (matching.forms.ManualPairForm): the incoming student
     must be waiting, the buddy available with a free place."""
@@ -111,17 +121,19 @@ class CreatePair(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Make a pair by hand: both students are emailed",
-        description="A pair that breaks hard constraints is refused (400, `fields` names "
-        "them under `broken_constraints`) unless `accept_broken_constraints` is true. Send an "
-        "`Idempotency-Key`: a retry with it makes, and emails, nothing more.",
+        description='201 with the pair; in the "buddies accept" mode, 202 with the offer '
+        "made to the buddy (the pair is made when they accept). A pair that breaks hard "
+        "constraints is refused (400, `fields` names them under `broken_constraints`) unless "
+        "`accept_broken_constraints` is true. Send an `Idempotency-Key`: a retry with it "
+        "makes, and emails, nothing more.",
         request=NewPairSerializer,
-        responses={201: PairSerializer},
+        responses={201: PairSerializer, 202: OfferMadeSerializer},
     )
     @idempotent
     def post(self, request: Request) -> Response:
         form = _manual_pair(request)
         try:
-            pair = services.create_pair_by_hand(
+            made = services.create_pair_by_hand(
                 request.user,
                 form.cleaned_data["incoming"],
                 form.cleaned_data["buddy"],
@@ -131,7 +143,9 @@ class CreatePair(APIView):
             raise _broken(error) from error
         except pair_services.PairNotPossible as error:
             raise exceptions.ValidationError({"non_field_errors": [NOT_POSSIBLE]}) from error
-        return Response(PairSerializer(pair).data, status=status.HTTP_201_CREATED)
+        if isinstance(made, Offer):
+            return Response(OfferMadeSerializer(made).data, status=status.HTTP_202_ACCEPTED)
+        return Response(PairSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
 class PinSerializer(serializers.Serializer):

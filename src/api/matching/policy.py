@@ -19,6 +19,8 @@ from matching.forms import PolicyForm
 from matching.models import MatchingPolicy
 
 WEIGHT, HARD = "weight_", "hard_"
+# the form's fields that are the API's as they are
+PLAIN = ("mode", "nationality_quota", "offer_days")
 
 
 class WeightsSerializer(serializers.Serializer):
@@ -47,6 +49,10 @@ class PolicySerializer(serializers.Serializer):
         help_text="At most this many incoming students of one nationality per buddy (1-5); "
         "null for no limit.",
     )
+    offer_days = serializers.IntegerField(
+        required=False,
+        help_text='Days a buddy has to answer an offer (1-30), in the "buddies accept" mode.',
+    )
     weights = WeightsSerializer(required=False)
     hard_constraints = HardConstraintsSerializer(required=False)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -55,8 +61,7 @@ class PolicySerializer(serializers.Serializer):
 def _represent(policy: MatchingPolicy) -> dict:
     initial = PolicyForm.initial_from(policy)
     return {
-        "mode": initial["mode"],
-        "nationality_quota": initial["nationality_quota"],
+        **{name: initial[name] for name in PLAIN},
         "weights": {key: initial[WEIGHT + key] for key in CRITERIA},
         "hard_constraints": {key: initial[HARD + key] for key in HARD_CONSTRAINTS},
         "updated_at": policy.updated_at,
@@ -66,7 +71,7 @@ def _represent(policy: MatchingPolicy) -> dict:
 def _form_data(current: MatchingPolicy, sent: dict) -> dict:
     """The form's fields: the current values, overwritten by those sent."""
     data = PolicyForm.initial_from(current)
-    for name in ("mode", "nationality_quota"):
+    for name in PLAIN:
         if name in sent:
             data[name] = sent[name]
     data |= {WEIGHT + key: value for key, value in sent.get("weights", {}).items()}

@@ -78,13 +78,16 @@ class ProposalList(generics.ListAPIView):
 
 
 class ConfirmationSerializer(serializers.ModelSerializer):
+    """`as_offers`: made in the "buddies accept" mode, its proposals become offers to the
+    buddies (`confirmed` counts the offers made), not pairs."""
+
     status = serializers.ChoiceField(choices=Confirmation.Status.choices, read_only=True)
     percent = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Confirmation
         fields = ["id", "run", "status", "total", "confirmed", "skipped", "percent"]
-        fields += ["created_at", "finished_at"]
+        fields += ["as_offers", "created_at", "finished_at"]
 
 
 class ConfirmSerializer(serializers.Serializer):
