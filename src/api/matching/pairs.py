@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import idempotent
-from api.matching.common import TAGS, StudentFactsSerializer, bound_form, form_parameters
+from api.matching.common import TAGS, StudentFactsSerializer
 from api.permissions import IsCoordinator
+from api.webforms import cleaned, query_parameters
 from matching import pairs as pair_services
 from matching import selectors, services
 from matching.explanations import constraint_name
@@ -59,14 +60,16 @@ class PairSerializer(serializers.ModelSerializer):
     tags=TAGS,
     summary="The active pairs, latest first",
     description="`q`: a student's first or last name, as on the pairs page.",
-    parameters=form_parameters(PairSearchForm),
+    parameters=query_parameters(PairSearchForm),
 )
 class PairList(generics.ListAPIView):
     serializer_class = PairSerializer
     permission_classes = [IsCoordinator]
+    filter_backends = []  # the page's form filters (below)
 
     def get_queryset(self):
-        search = bound_form(PairSearchForm, self.request.query_params)
+        search = PairSearchForm(self.request.query_params)
+        cleaned(search)
         return selectors.active_pairs(search.term())
 
 
@@ -96,7 +99,9 @@ class NewPairSerializer(serializers.Serializer):
 def _manual_pair(request: Request) -> ManualPairForm:
     body = NewPairSerializer(data=request.data)
     body.is_valid(raise_exception=True)
-    return bound_form(ManualPairForm, body.validated_data)
+    form = ManualPairForm(body.validated_data)
+    cleaned(form)
+    return form
 
 
 def _broken(error: services.BrokenConstraints) -> exceptions.ValidationError:
@@ -196,10 +201,8 @@ class EndPair(APIView):
         pair = get_object_or_404(selectors.active_pairs(), pk=pair_id)
         body = EndPairSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        form = bound_form(EndPairForm, body.validated_data)
-        pair_services.end_pair(
-            request.user, pair, Pair.EndReason.COORDINATOR, note=form.cleaned_data["reason"]
-        )
+        note = cleaned(EndPairForm(body.validated_data))["reason"]
+        pair_services.end_pair(request.user, pair, Pair.EndReason.COORDINATOR, note=note)
         pair.refresh_from_db()
         return Response(PairSerializer(pair).data)
 

@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import idempotent
-from api.matching.common import TAGS, StudentFactsSerializer, bound_form, form_parameters
+from api.matching.common import TAGS, StudentFactsSerializer
 from api.permissions import IsCoordinator
+from api.webforms import cleaned, query_parameters
 from matching import review, selectors, services
 from matching.explanations import hobby_names
 from matching.forms import ReviewFilterForm
@@ -58,18 +59,18 @@ def _run(run_id: int) -> MatchRun:
     tags=TAGS,
     summary="A run's proposals, with why each was suggested",
     description="The review page's filters and sorting; `min_score` is on the 0-100 scale.",
-    parameters=form_parameters(ReviewFilterForm),
+    parameters=query_parameters(ReviewFilterForm, min_score="Score at least, on the 0-100 scale."),
 )
 class ProposalList(generics.ListAPIView):
     serializer_class = ProposalSerializer
     permission_classes = [IsCoordinator]
+    filter_backends = []  # the page's form filters (below)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema's generation: no run
             return Proposal.objects.none()
         self.run = _run(self.kwargs["run_id"])
-        filters = bound_form(ReviewFilterForm, self.request.query_params)
-        return review.proposals(self.run, filters.cleaned_data)
+        return review.proposals(self.run, cleaned(ReviewFilterForm(self.request.query_params)))
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         page = self.paginate_queryset(self.get_queryset())
