@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from network.scope import scope_of
+
 
 class IsCoordinator(BasePermission):
     message = _("Only the section's coordinators may do this.")
@@ -20,3 +22,12 @@ class IsStudent(BasePermission):
     def has_permission(self, request: Request, view) -> bool:
         user = request.user
         return bool(user.is_authenticated and hasattr(user, "profile"))
+
+
+class IsNetworkAdmin(BasePermission):
+    """A European or national admin (root domain): what they reach is their network.scope."""
+
+    message = _("Only the network's admins may do this.")
+
+    def has_permission(self, request: Request, view) -> bool:
+        return scope_of(request.user) is not None

@@ -2,12 +2,13 @@
 
 from django.urls import include, path, re_path
 
-from api import directory, docs, errors
+from api import directory, docs, errors, network
 
 app_name = "api"
 v1 = [
     *docs.schema_urls("api.urls_public"),
     *directory.urlpatterns,
+    *network.urlpatterns,
     re_path(r"^.*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [

@@ -2,7 +2,18 @@
 
 from django.urls import include, path, re_path
 
-from api import coordinator_events, docs, errors, imports, matching, students, token_api
+from api import (
+    coordinator_events,
+    docs,
+    errors,
+    guides,
+    imports,
+    matching,
+    me,
+    student_events,
+    students,
+    token_api,
+)
 
 app_name = "api"
 v1 = [
@@ -12,6 +23,9 @@ v1 = [
     *imports.urlpatterns,
     *coordinator_events.urlpatterns,
     *matching.urlpatterns,
+    *me.urlpatterns,
+    *student_events.urlpatterns,
+    *guides.urlpatterns,
     re_path(r"^.*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [

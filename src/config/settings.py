@@ -429,6 +429,9 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "core.events.models.EventRegistration.Status",
         "MessageStatusEnum": "core.events.models.Message.Status",
         "DeliveryStatusEnum": "core.events.models.MessageDelivery.Status",
+        "PlatformLanguageEnum": LANGUAGES,
+        "SpokenLanguageEnum": "core.languages.SPOKEN_LANGUAGES",
+        "GuideLanguageEnum": "core.guides.models.LANGUAGE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -11,9 +11,11 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from core import audit
 from core.accounts.models import User, normalise_email
@@ -184,9 +186,20 @@ def withdraw(profile: Profile) -> None:
         _leave(profile, Profile.Status.WITHDRAWN, LeftBecause.WITHDREW, profile.user)
 
 
+class NotWithdrawn(ValidationError):
+    """Only a student who left the programme themselves may come back by themselves: one the
+    coordinators deactivated asks them."""
+
+
 def rejoin(profile: Profile) -> None:
-    profile.status = Profile.Status.ACTIVE
-    profile.save(update_fields=["status", "updated_at"])
+    """Back in the programme after withdrawing; nothing to do for a student already in it."""
+    if profile.status == Profile.Status.DEACTIVATED:
+        raise NotWithdrawn(
+            _("The coordinators have taken your profile out of the programme: write to them.")
+        )
+    if profile.status == Profile.Status.WITHDRAWN:
+        profile.status = Profile.Status.ACTIVE
+        profile.save(update_fields=["status", "updated_at"])
 
 
 NOTE_ADDED = "note_added"

@@ -198,8 +198,12 @@ def withdraw(request: HttpRequest, profile: Profile) -> HttpResponse:
 @require_POST
 @student_required
 def rejoin(request: HttpRequest, profile: Profile) -> HttpResponse:
-    services.rejoin(profile)
-    messages.success(request, _("Welcome back: you are in the buddy programme again."))
+    try:
+        services.rejoin(profile)
+    except services.NotWithdrawn as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Welcome back: you are in the buddy programme again."))
     return redirect("core:account")
 
 

@@ -30,10 +30,10 @@ from network.forms import (
     SectionSearchForm,
     StatisticsFilterForm,
     SupportForm,
-    country_choices,
 )
 from network.models import JoinRequest
 from network.scope import Scope, scope_of
+from network.selectors import countries_with_sections, find_sections
 from network.statistics import selectors as stats
 from network.statistics.charts import grouped_bars
 from network.statistics.semesters import semester_label
@@ -66,12 +66,6 @@ def _form_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _scope_countries(scope: Scope) -> list[tuple[str, str]]:
-    """The countries a filter offers: those with sections in scope, not all 250."""
-    codes = set(scope.sections().values_list("country", flat=True).distinct())
-    return [(code, name) for code, name in country_choices(scope) if code in codes]
-
-
 # --- statistics --------------------------------------------------------------------------
 
 
@@ -79,15 +73,10 @@ def _scope_countries(scope: Scope) -> list[tuple[str, str]]:
 def statistics(request: HttpRequest, scope: Scope) -> HttpResponse:
     offered = stats.selection(scope)
     country = request.GET.get("country", "")
-    section_choices = (
-        list(scope.sections().filter(country=country).values_list("pk", "name"))
-        if country in dict(offered.countries)
-        else []
-    )
     filters = StatisticsFilterForm(
         request.GET or None,
         countries=offered.countries,
-        sections=section_choices,
+        sections=stats.section_choices(offered, scope, country),
         semesters=offered.semesters,
     )
     chosen = filters.cleaned_data if filters.is_valid() else {}
@@ -229,14 +218,8 @@ def decline_join_request(request: HttpRequest, scope: Scope, request_id: int) ->
 
 @admin_required
 def sections(request: HttpRequest, scope: Scope) -> HttpResponse:
-    search = SectionSearchForm(request.GET or None, countries=_scope_countries(scope))
-    found = scope.sections().order_by("country", "name")
-    if search.is_valid():
-        if search.cleaned_data["q"]:
-            term = search.cleaned_data["q"]
-            found = found.filter(name__icontains=term) | found.filter(city__icontains=term)
-        if search.cleaned_data["country"]:
-            found = found.filter(country=search.cleaned_data["country"])
+    search = SectionSearchForm(request.GET or None, countries=countries_with_sections(scope))
+    found = find_sections(scope, **(search.cleaned_data if search.is_valid() else {}))
     page = Paginator(found, SECTIONS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

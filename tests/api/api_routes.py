@@ -14,6 +14,9 @@ import pytest
 from django.db.models import Model
 from django.urls import reverse
 
+from core.events.models import Event
+from core.guides.models import Guide
+from factories import EventFactory, GuideFactory
 from matching_table import (
     CONFIRMATION,
     PAIR,
@@ -25,8 +28,11 @@ from matching_table import (
 )
 from people_table import BATCH, EVENT, PROFILE, committable_batch, import_file, new_event
 from section_urls import Route, walk_routes
+from tenants.models import Section
 
 COORDINATOR, STUDENT, ANYONE = "coordinator", "student", "anyone"
+# the root domain's European or national admin (public schema, session)
+NETWORK_ADMIN = "network_admin"
 # The schema and documentation pages are in tests/section_urls.py, with the other pages.
 NOT_ENDPOINTS = {"api:index", "api:schema", "api:docs"}
 
@@ -74,6 +80,15 @@ def student(method: str, ok: int, **how) -> Endpoint:
 
 def anyone(method: str, ok: int, **how) -> Endpoint:
     return Endpoint(ANYONE, method, ok, **how)
+
+
+def network_admin(method: str, ok: int, **how) -> Endpoint:
+    return Endpoint(NETWORK_ADMIN, method, ok, **how)
+
+
+def _lille(**fields) -> Section:
+    """A section of the network pages' (public schema): Lille, in France."""
+    return Section.objects.get(schema_name="lille")
 
 
 # --- a section's host ------------------------------------------------------------------------
@@ -170,12 +185,38 @@ SECTION_TABLE: dict[str, Endpoint] = {
     "api:matching_policy_reset": coordinator("post", 200),
     "api:follow_up": coordinator("get", 200),
     "api:follow_up_handled": coordinator("post", 200, **PAIR),
+    "api:me": student(
+        "patch",
+        200,
+        body=lambda pk: {"faculty": "Medicine"},
+        invalid={"birth_date": "not a date", "languages": []},
+        invalid_fields=("birth_date", "languages"),
+    ),
+    "api:me_programme": student("get", 200),
+    "api:me_withdraw": student("post", 200),
+    "api:me_rejoin": student("post", 200),
+    "api:me_data": student("get", 200),
+    "api:me_delete": student(
+        "post",
+        204,
+        body=lambda pk: {"password": "long-enough-pass", "confirm": True},
+        invalid={"password": "", "confirm": False},
+        invalid_fields=("password", "confirm"),
+    ),
+    "api:my_events": student("get", 200),
+    "api:my_event_register": student("post", 200, model=Event, make=EventFactory),
+    "api:my_event_cancel": student("post", 200, model=Event, make=EventFactory),
+    "api:guides": student("get", 200),
+    "api:guide": student("get", 200, model=Guide, make=GuideFactory),
 }
 
 # --- the root domain -------------------------------------------------------------------------
 PUBLIC_TABLE: dict[str, Endpoint] = {
     "api:not_found": anyone("get", 404),
     "api:directory": anyone("get", 200, query="country=FR"),
+    "api:network_sections": network_admin("get", 200, query="q=lille"),
+    "api:network_section": network_admin("get", 200, model=Section, make=_lille),
+    "api:network_statistics": network_admin("get", 200, query="country=FR"),
 }
 
 

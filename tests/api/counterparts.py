@@ -32,6 +32,14 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "matching.services.reset_policy": ("api:matching_policy_reset",),
     "matching.pairs.end_pair": ("api:pair_end",),
     "matching.followup.services.mark_handled": ("api:follow_up_handled",),
+    # a student's account, events and guides
+    "core.services.update_profile": ("api:me",),
+    "core.services.withdraw": ("api:me_withdraw",),
+    "core.services.rejoin": ("api:me_rejoin",),
+    "core.services.record_export": ("api:me_data",),
+    "core.services.erase_student": ("api:me_delete",),
+    "core.events.services.register_for_event": ("api:my_event_register",),
+    "core.events.services.cancel_registration": ("api:my_event_cancel",),
 }
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.
@@ -41,7 +49,27 @@ _SET_UP = (
     "the section's set-up (branding, programme, catalogue, team, sign-in) is done by its"
     " coordinators on the settings pages; an integration has no need to change it"
 )
+# The network admins' writes: API v1 reads their sections and statistics only.
+_NETWORK_WRITE = (
+    "a network admin's write (onboarding, a section's coordinators, support access, admins) is"
+    " done on the network pages for now: API v1 reads the sections and statistics of a scope"
+)
 NOT_IN_THE_API: dict[str, str] = {
+    "network.joining.submit_join_request": (
+        "asking to join is a form for people (a section to be), rate-limited per address"
+    ),
+    "network.joining.approve": _NETWORK_WRITE,
+    "network.joining.decline": _NETWORK_WRITE,
+    "network.joining.onboard": _NETWORK_WRITE,
+    "network.joining.import_sections": _NETWORK_WRITE,
+    "network.lifecycle.edit_section": _NETWORK_WRITE,
+    "network.lifecycle.set_active": _NETWORK_WRITE,
+    "network.lifecycle.invite_section_coordinator": _NETWORK_WRITE,
+    "network.lifecycle.deactivate_section_coordinator": _NETWORK_WRITE,
+    "network.support.open_access": _NETWORK_WRITE,
+    "network.support.end_access": _NETWORK_WRITE,
+    "network.admins.invite_admin": _NETWORK_WRITE,
+    "network.admins.deactivate_admin": _NETWORK_WRITE,
     "core.services.verify_email": _EMAILED_LINK,
     "core.exchange.services.complete_invitation": _EMAILED_LINK,
     "core.events.services.unsubscribe": _EMAILED_LINK,

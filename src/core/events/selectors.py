@@ -58,9 +58,13 @@ class StudentEvent:
         return self.registration.status if self.registration else None
 
 
-def student_event_list(profile: Profile) -> list[StudentEvent]:
-    """The student's upcoming events with their own registration, in a fixed number of queries."""
-    events = list(with_counts(events_for_student(profile)).order_by("starts_at", "pk"))
+def student_event_list(profile: Profile, event_id: int | None = None) -> list[StudentEvent]:
+    """The student's upcoming events with their own registration, in a fixed number of queries
+    (only event `event_id` when given: none when the student may not see it)."""
+    events = with_counts(events_for_student(profile)).order_by("starts_at", "pk")
+    if event_id is not None:
+        events = events.filter(pk=event_id)
+    events = list(events)
     own = {
         registration.event_id: registration
         for registration in EventRegistration.objects.filter(

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 ALL_LANGUAGES = "all"
+# A guide is in one of the platform's languages, or for readers of all.
+LANGUAGE_CHOICES = [*settings.LANGUAGES, (ALL_LANGUAGES, _("All languages"))]
 
 
 class Guide(models.Model):
@@ -28,7 +30,7 @@ class Guide(models.Model):
     language = models.CharField(
         _("language"),
         max_length=8,
-        choices=[*settings.LANGUAGES, (ALL_LANGUAGES, _("All languages"))],
+        choices=LANGUAGE_CHOICES,
         default=ALL_LANGUAGES,
         help_text=_("Students see the guides in the language of their page, and those for all."),
     )

@@ -131,6 +131,13 @@ def selection(scope: Scope) -> Selection:
     return Selection(rows, countries, [(code, semester_label(code)) for code in semesters])
 
 
+def section_choices(chosen: Selection, scope: Scope, country: str) -> list[tuple[int, str]]:
+    """The sections the filter offers: those of the country chosen (none before one is)."""
+    if country not in dict(chosen.countries):
+        return []
+    return list(scope.sections().filter(country=country).values_list("pk", "name"))
+
+
 def network_figures(
     scope: Scope,
     chosen: Selection,
