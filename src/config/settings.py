@@ -432,6 +432,8 @@ SPECTACULAR_SETTINGS = {
         "PlatformLanguageEnum": LANGUAGES,
         "SpokenLanguageEnum": "core.languages.SPOKEN_LANGUAGES",
         "GuideLanguageEnum": "core.guides.models.LANGUAGE_CHOICES",
+        "ProgrammeStateEnum": "api.me.account.STATES",
+        "StudentStateEnum": "api.students.ProgrammeState.STATES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -27,7 +27,7 @@ LANGUAGES_PREFIX = "languages"
 FORM_FIELDS = ("first_name", "last_name", *ProfileForm.Meta.fields)
 
 
-class SpokenLanguageSerializer(serializers.Serializer):
+class ProfileLanguageSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=SPOKEN_LANGUAGES)
     level = serializers.ChoiceField(choices=LanguageLevel.choices)
 
@@ -51,7 +51,7 @@ class ProfileSerializer(serializers.ModelSerializer):
     nationality = serializers.CharField(source="nationality.code")
     place_of_study = NamedSerializer()
     hobbies = NamedSerializer(many=True)
-    languages = SpokenLanguageSerializer(many=True)
+    languages = ProfileLanguageSerializer(many=True)
     email_verified = serializers.BooleanField(source="is_verified")
 
     class Meta:
@@ -76,7 +76,7 @@ class ProfileUpdateSerializer(serializers.ModelSerializer):
     language = serializers.ChoiceField(
         choices=settings.LANGUAGES, help_text="The language of the emails the student gets."
     )
-    languages = SpokenLanguageSerializer(many=True, help_text="Between 1 and 8, each once.")
+    languages = ProfileLanguageSerializer(many=True, help_text="Between 1 and 8, each once.")
 
     class Meta:
         model = Profile
