@@ -10,6 +10,7 @@ from api import (
     imports,
     matching,
     me,
+    offers,
     student_events,
     students,
     token_api,
@@ -26,6 +27,7 @@ v1 = [
     *me.urlpatterns,
     *student_events.urlpatterns,
     *guides.urlpatterns,
+    *offers.urlpatterns,
     re_path(r"^.*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [

@@ -434,6 +434,7 @@ SPECTACULAR_SETTINGS = {
         "GuideLanguageEnum": "core.guides.models.LANGUAGE_CHOICES",
         "ProgrammeStateEnum": "api.me.account.STATES",
         "StudentStateEnum": "api.students.ProgrammeState.STATES",
+        "OfferStatusEnum": "matching.offers.models.Offer.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from core.events.models import Event
 from core.guides.models import Guide
 from factories import EventFactory, GuideFactory
+from matching.models import Offer
 from matching_table import (
     CONFIRMATION,
     PAIR,
@@ -27,7 +28,7 @@ from matching_table import (
     proposals_of,
 )
 from people_table import BATCH, EVENT, PROFILE, committable_batch, import_file, new_event
-from section_urls import Route, walk_routes
+from section_urls import Route, pending_offer, walk_routes
 from tenants.models import Section
 
 COORDINATOR, STUDENT, ANYONE = "coordinator", "student", "anyone"
@@ -208,6 +209,20 @@ SECTION_TABLE: dict[str, Endpoint] = {
     "api:my_event_cancel": student("post", 200, model=Event, make=EventFactory),
     "api:guides": student("get", 200),
     "api:guide": student("get", 200, model=Guide, make=GuideFactory),
+    # an offer is its buddy's own: the table's offer is another buddy's, so the student is
+    # told it is not found (tests/api/test_offers.py answers the buddy's own)
+    "api:offers": student("get", 200),
+    "api:accept_offer": student("post", 404, model=Offer, make=pending_offer),
+    "api:decline_offer": student(
+        "post",
+        404,
+        model=Offer,
+        make=pending_offer,
+        invalid={"reason": "x" * 301},
+        invalid_fields=("reason",),
+    ),
+    "api:coordinator_offers": coordinator("get", 200, query="status=pending"),
+    "api:withdraw_offer": coordinator("post", 200, model=Offer, make=pending_offer),
 }
 
 # --- the root domain -------------------------------------------------------------------------

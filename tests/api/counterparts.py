@@ -40,6 +40,9 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "core.services.erase_student": ("api:me_delete",),
     "core.events.services.register_for_event": ("api:my_event_register",),
     "core.events.services.cancel_registration": ("api:my_event_cancel",),
+    "matching.offers.services.accept_offer": ("api:accept_offer",),
+    "matching.offers.services.decline_offer": ("api:decline_offer",),
+    "matching.offers.services.withdraw_offer": ("api:withdraw_offer",),
 }
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.

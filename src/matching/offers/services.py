@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.accounts.models import User
@@ -25,6 +26,13 @@ from matching.models import ForbiddenPair, MatchingPolicy, Offer, Pair, PinnedPa
 from matching.offers.emails import OFFER_EMAIL
 from matching.pairs import PairNotPossible, check_can_pair, make_pair
 
+CLOSED_WORDS = {
+    Offer.Status.ACCEPTED: _("This offer was already accepted."),
+    Offer.Status.DECLINED: _("This offer was already declined."),
+    Offer.Status.EXPIRED: _("This offer expired: it was not answered in time."),
+    Offer.Status.WITHDRAWN: _("The coordinators withdrew this offer."),
+}
+
 
 class OfferClosed(Exception):
     """The offer cannot be answered or withdrawn: `status` is what it is now."""
@@ -32,6 +40,11 @@ class OfferClosed(Exception):
     def __init__(self, status: str) -> None:
         super().__init__(status)
         self.status = status
+
+    @property
+    def message(self) -> str:
+        """Why, in words (the page's message, the API's error)."""
+        return str(CLOSED_WORDS.get(self.status, _("This offer cannot be answered any more.")))
 
 
 def offer_key(offer: Offer) -> str:
@@ -104,6 +117,8 @@ def _close(offer: Offer, status: str, now: dt.datetime, **fields) -> None:
     """End a pending offer; declined or expired, the pair becomes forbidden for later runs."""
     Offer.objects.filter(pk=offer.pk).update(status=status, decided_at=now, **fields)
     offer.status, offer.decided_at = status, now
+    for field, value in fields.items():
+        setattr(offer, field, value)
     if status in (Offer.Status.DECLINED, Offer.Status.EXPIRED):
         ForbiddenPair.objects.get_or_create(incoming_id=offer.incoming_id, buddy_id=offer.buddy_id)
         PinnedPair.objects.filter(incoming_id=offer.incoming_id, buddy_id=offer.buddy_id).delete()

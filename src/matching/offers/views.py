@@ -17,16 +17,6 @@ from matching.offers.forms import DeclineForm, OfferFilterForm
 ROWS_PER_PAGE = 50
 
 
-def closed_message(status: str) -> str:
-    """Why an offer cannot be answered or withdrawn any more, in words."""
-    return {
-        Offer.Status.ACCEPTED: _("This offer was already accepted."),
-        Offer.Status.DECLINED: _("This offer was already declined."),
-        Offer.Status.EXPIRED: _("This offer expired: it was not answered in time."),
-        Offer.Status.WITHDRAWN: _("The coordinators withdrew this offer."),
-    }.get(status, _("This offer cannot be answered any more."))
-
-
 def _own_offer_or_404(offer_id: int) -> None:
     """An id of no offer of this section is not found; an offer of another student of the
     section is refused by the service (it is not theirs) with a message."""
@@ -43,7 +33,7 @@ def accept(request: HttpRequest, profile: Profile, offer_id: int) -> HttpRespons
     except Offer.DoesNotExist:
         messages.error(request, _("This offer is not yours to answer."))
     except services.OfferClosed as closed:
-        messages.error(request, closed_message(closed.status))
+        messages.error(request, closed.message)
     else:
         if accepted.pair is None:
             messages.error(
@@ -70,7 +60,7 @@ def decline(request: HttpRequest, profile: Profile, offer_id: int) -> HttpRespon
     except Offer.DoesNotExist:
         messages.error(request, _("This offer is not yours to answer."))
     except services.OfferClosed as closed:
-        messages.error(request, closed_message(closed.status))
+        messages.error(request, closed.message)
     else:
         messages.success(
             request, _("Declined. Thank you for telling us: we look for someone else.")
@@ -102,7 +92,7 @@ def withdraw(request: HttpRequest, offer_id: int) -> HttpResponse:
     except Offer.DoesNotExist as missing:
         raise Http404 from missing
     except services.OfferClosed as closed:
-        messages.error(request, closed_message(closed.status))
+        messages.error(request, closed.message)
     else:
         messages.success(request, _("Offer withdrawn: the student waits for the next run."))
     return redirect("offers:coordinator")
