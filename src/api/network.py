@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.permissions import IsNetworkAdmin
+from api.webforms import cleaned
 from network import lifecycle
 from network.forms import SectionSearchForm, StatisticsFilterForm
 from network.scope import Scope, require_scope
@@ -24,13 +25,6 @@ from tenants.models import Section
 
 def _scope(request: Request) -> Scope:
     return require_scope(request.user)
-
-
-def _valid(form) -> dict:
-    """The page's filter form, its errors a 400 by field (the page would ignore them)."""
-    if not form.is_valid():
-        raise serializers.ValidationError(form.errors)
-    return form.cleaned_data
 
 
 class NetworkSectionSerializer(serializers.ModelSerializer):
@@ -95,12 +89,12 @@ SEARCH_PARAMETERS = [
 class NetworkSections(generics.ListAPIView):
     serializer_class = NetworkSectionSerializer
     permission_classes = [IsNetworkAdmin]
-    filter_backends = []  # the page's search form filters
+    filter_backends = []  # the page's search form filters (a 400 where the page ignores it)
 
     def get_queryset(self):
         scope = _scope(self.request)
         search = SectionSearchForm(self.request.GET, countries=countries_with_sections(scope))
-        return find_sections(scope, **_valid(search))
+        return find_sections(scope, **cleaned(search))
 
 
 @extend_schema(tags=["network"], summary="A section in my scope")
@@ -187,7 +181,7 @@ class NetworkStatistics(APIView):
             sections=stats.section_choices(offered, scope, request.GET.get("country", "")),
             semesters=offered.semesters,
         )
-        chosen = _valid(filters)
+        chosen = cleaned(filters)
         figures = stats.network_figures(
             scope,
             offered,

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from api.idempotency import idempotent
 from api.permissions import IsStudent
+from api.webforms import cleaned
 from core import selectors, services
 from core.forms import DeleteAccountForm
 from core.models import AuditEvent, Profile
@@ -143,8 +144,7 @@ class DeleteAccount(APIView):
         body = DeleteAccountSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         form = DeleteAccountForm({"password": body.validated_data["password"]}, user=request.user)
-        if not form.is_valid():
-            raise serializers.ValidationError(form.errors)
+        cleaned(form)
         user = request.user
         logout(request._request)
         services.erase_student(user, action=AuditEvent.Action.ACCOUNT_DELETED)

@@ -18,6 +18,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from api.permissions import IsStudent
+from api.webforms import errors_of
 from core import services
 from core.forms import ProfileForm, SpokenLanguageFormSet
 from core.languages import SPOKEN_LANGUAGES, LanguageLevel
@@ -95,7 +96,7 @@ class ProfileUpdateSerializer(serializers.ModelSerializer):
         languages = SpokenLanguageFormSet(
             languages_data(data.get("languages")), prefix=LANGUAGES_PREFIX
         )
-        errors = dict(form.errors) if not form.is_valid() else {}
+        errors = {} if form.is_valid() else errors_of(form)
         if not languages.is_valid():
             errors["languages"] = languages_errors(languages)
         if errors:
