@@ -9,15 +9,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from core.events.models import Event
+from core.events.models import Event, Message
 from core.exchange.importing import HEADER
 from core.exchange.models import ImportBatch
 from core.models import Profile
-from factories import EventFactory, ImportBatchFactory, PlaceOfStudyFactory, ProfileFactory
+from factories import (
+    EventFactory,
+    ImportBatchFactory,
+    MessageFactory,
+    PlaceOfStudyFactory,
+    ProfileFactory,
+)
 
 PROFILE = dict(model=Profile, make=ProfileFactory)
 BATCH = dict(model=ImportBatch, make=ImportBatchFactory)
 EVENT = dict(model=Event, make=EventFactory)
+MESSAGE = dict(model=Message, make=MessageFactory)
 PLACE = "Université de Lille"
 
 
@@ -77,3 +84,17 @@ def new_event(_pk=None) -> dict:
         "place": "Citadelle park",
         "capacity": 40,
     }
+
+
+def new_draft(_pk=None) -> dict:
+    """A message to Lille's incoming students (one of whom it makes: a group must hold
+    someone to be messaged)."""
+    with schema_context("lille"):
+        ProfileFactory()
+    return {"segment": "all_incoming", "subject_en": "Welcome drinks", "body_en": "Hello!"}
+
+
+def message_to_send(**fields) -> Message:
+    """A draft to the incoming students, with one to receive it, in the current schema."""
+    ProfileFactory()
+    return MessageFactory(**fields)

@@ -11,6 +11,7 @@ COMMON_ERRORS = {
     "404": "No such object in this section (or not yours to see).",
     "405": "Method not allowed.",
     "406": "Only JSON is served.",
+    "409": "The object's state does not allow it now (a message already sent...).",
     "415": "Send JSON (or a form for file uploads).",
     "429": "Too many requests: wait a minute.",
 }

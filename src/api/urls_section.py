@@ -10,6 +10,7 @@ from api import (
     imports,
     matching,
     me,
+    messages,
     offers,
     student_events,
     students,
@@ -28,6 +29,7 @@ v1 = [
     *student_events.urlpatterns,
     *guides.urlpatterns,
     *offers.urlpatterns,
+    *messages.urlpatterns,
     re_path(r"^.*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [

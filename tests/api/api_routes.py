@@ -27,7 +27,17 @@ from matching_table import (
     TWO_STUDENTS,
     proposals_of,
 )
-from people_table import BATCH, EVENT, PROFILE, committable_batch, import_file, new_event
+from people_table import (
+    BATCH,
+    EVENT,
+    MESSAGE,
+    PROFILE,
+    committable_batch,
+    import_file,
+    message_to_send,
+    new_draft,
+    new_event,
+)
 from section_urls import Route, pending_offer, walk_routes
 from tenants.models import Section
 
@@ -223,6 +233,24 @@ SECTION_TABLE: dict[str, Endpoint] = {
     ),
     "api:coordinator_offers": coordinator("get", 200, query="status=pending"),
     "api:withdraw_offer": coordinator("post", 200, model=Offer, make=pending_offer),
+    # coordinators: messages (tests/api/test_messages_api.py)
+    "api:messages": coordinator(
+        "post",
+        201,
+        body=new_draft,
+        invalid={"segment": "everybody", "subject_en": "Hello"},
+        invalid_fields=("segment",),
+    ),
+    "api:message": coordinator(
+        "patch",
+        200,
+        **MESSAGE,
+        body=lambda pk: new_draft(pk) | {"subject_en": "Welcome party"},
+        invalid={"body_en": ""},
+        invalid_fields=("body_en",),
+    ),
+    "api:message_send": coordinator("post", 202, model=MESSAGE["model"], make=message_to_send),
+    "api:message_deliveries": coordinator("get", 200, **MESSAGE),
 }
 
 # --- the root domain -------------------------------------------------------------------------

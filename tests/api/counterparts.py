@@ -43,6 +43,12 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "matching.offers.services.accept_offer": ("api:accept_offer",),
     "matching.offers.services.decline_offer": ("api:decline_offer",),
     "matching.offers.services.withdraw_offer": ("api:withdraw_offer",),
+    # coordinators: messages
+    "core.events.selectors.messages": ("api:messages",),
+    "core.events.services.save_message": ("api:messages", "api:message"),
+    "core.events.selectors.count_recipients": ("api:message",),
+    "core.events.services.send_message": ("api:message_send",),
+    "core.events.selectors.deliveries": ("api:message_deliveries",),
 }
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.
