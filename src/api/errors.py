@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -55,6 +56,7 @@ def _django_errors(error: DjangoValidationError) -> dict | list:
     return error.messages
 
 
+@csrf_exempt  # a POST to no endpoint is a 404 in JSON, not Django's CSRF page in HTML
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any path under /api/ that names no endpoint: the same 404 as the endpoints give."""
     return JsonResponse(

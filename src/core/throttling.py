@@ -66,7 +66,13 @@ def count_attempt(subject: str, window_seconds: int) -> int:
 
     def in_cache() -> int:
         cache.add(key, 0, window_seconds)
-        return cache.incr(key)
+        try:
+            return cache.incr(key)
+        except ValueError:
+            # the window ended between the two calls (the key expired): this attempt is the
+            # first of the next window, not a 500 (a busy API meets this every window)
+            cache.add(key, 0, window_seconds)
+            return cache.incr(key)
 
     def in_memory() -> int:
         return memory_counters.incr(f"{connection.schema_name}:{key}", window_seconds)

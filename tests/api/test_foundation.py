@@ -26,6 +26,18 @@ def test_an_unknown_path_under_the_api_is_a_json_404(lille_client, public_client
         assert response.json()["fields"] == {}
 
 
+def test_a_post_to_no_endpoint_is_the_json_404_with_a_session_too(lille, coordinator_user):
+    """Not Django's CSRF page: an id that is not a number (`/match-runs/x/...`) names no
+    endpoint, whoever sends it."""
+    from clients import section_client
+
+    client = section_client(lille, coordinator_user)
+    client.handler.enforce_csrf_checks = True
+    response = client.post("/api/v1/match-runs/null/tell-waiting/", {})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def test_a_bad_filter_value_is_a_400_naming_the_field(public_client):
     response = public_client.get("/api/v1/sections/?kind=castle")
     assert response.status_code == 400

@@ -146,6 +146,26 @@ def test_the_throttles_still_throttle_with_redis_down(redis_down, lille, paris, 
     assert section_client(paris).post("/register/incoming/", bad).status_code == 200
 
 
+def test_a_window_ending_between_the_two_cache_calls_counts_the_attempt_anew(monkeypatch):
+    """The counter's key expires just after `add`: `incr` finds no key; the attempt opens the
+    next window rather than failing the request."""
+    add = django_cache.cache.add
+    expired = []
+
+    def add_then_expire(key, value, timeout):
+        added = add(key, value, timeout)
+        if not expired:
+            django_cache.cache.delete(key)
+            expired.append(key)
+        return added
+
+    monkeypatch.setattr(django_cache.cache, "add", add_then_expire)
+    with schema_context("lille"):
+        assert throttling.count_attempt("test-window-race", 60) == 1
+        assert throttling.count_attempt("test-window-race", 60) == 2
+    assert expired
+
+
 def test_memory_counters_expire_and_stay_bounded(monkeypatch):
     counters = throttling.MemoryCounters(size=3)
     now = [1000.0]
