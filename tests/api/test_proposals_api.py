@@ -4,12 +4,17 @@ task (once per idempotency key, each pair's emails once), rejecting, the waiting
 import pytest
 from django.core import mail
 from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core.models import AuditEvent
 from core.outbox.models import OutboxMessage
 from factories import HobbyFactory, MatchRunFactory, PairFactory, ProfileFactory, ProposalFactory
 from matching import actions, review, services
+from matching.engine.policy import DEFAULT_WEIGHTS
 from matching.explanations import hobby_names
+from matching.followup.models import CheckIn
 from matching.models import Confirmation, ForbiddenPair, MatchRun, Pair, Proposal, WaitingListEntry
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +238,41 @@ def test_the_waiting_students_with_their_runs_reason(coordinator, lille, paris, 
     }
     assert by_id[newcomer.pk]["last_run"] is None
     assert by_id[yuki.pk]["nationality"] == "JP" and "email" not in by_id[yuki.pk]
+
+
+def _fill(run: MatchRun, count: int) -> None:
+    """`count` more rows in every matching list: proposals, waiting students, pairs (asking
+    for a new buddy), runs."""
+    for _ in range(count):
+        ProposalFactory(run=run, buddy=ProfileFactory(buddy=True, capacity=1))
+        WaitingListEntry.objects.create(profile=ProfileFactory(), run=run, reason="combination")
+        pair = PairFactory()
+        CheckIn.objects.create(
+            pair=pair, profile=pair.incoming, answer="new_buddy", answered_at=timezone.now()
+        )
+        MatchRunFactory(snapshot={"weights": dict(DEFAULT_WEIGHTS)})
+
+
+def test_every_list_costs_the_same_queries_with_2_or_12_rows(coordinator, lille, in_section):
+    with in_section(lille):
+        run = MatchRunFactory(snapshot={"weights": dict(DEFAULT_WEIGHTS)})
+        _fill(run, 2)
+    paths = [
+        "/api/v1/match-runs/",
+        proposals_url(run),
+        "/api/v1/waiting/",
+        "/api/v1/pairs/",
+        "/api/v1/follow-up/",
+    ]
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert coordinator.get(path).status_code == 200, path
+        return len(captured)
+
+    for path in paths:  # the caches a first request fills (the host's section...)
+        coordinator.get(path)
+    few = {path: queries(path) for path in paths}
+    with in_section(lille):
+        _fill(run, 10)
+    assert {path: queries(path) for path in paths} == few

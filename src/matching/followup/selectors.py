@@ -132,7 +132,9 @@ def pairs_needing_attention() -> QuerySet[Pair]:
                 ),
             )
         )
-        .select_related("incoming__user", "buddy__user")
+        .select_related(
+            "incoming__user", "incoming__place_of_study", "buddy__user", "buddy__place_of_study"
+        )
         .prefetch_related(Prefetch("checkins", queryset=CheckIn.objects.order_by("pk")))
         .order_by("asked_at", "pk")
     )
