@@ -203,6 +203,7 @@ SECTION_TABLE: dict[str, Endpoint] = {
         invalid={"birth_date": "not a date", "languages": []},
         invalid_fields=("birth_date", "languages"),
     ),
+    "api:me_options": student("get", 200),
     "api:me_programme": student("get", 200),
     "api:me_withdraw": student("post", 200),
     "api:me_rejoin": student("post", 200),

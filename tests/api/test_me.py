@@ -243,3 +243,32 @@ def test_deleting_erases_the_account_tells_the_buddy_and_logs_out(
 def test_a_coordinator_has_no_me(coordinator):
     response = coordinator.get("/api/v1/me/")
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+
+
+def test_the_options_are_the_edit_forms_and_a_put_with_them_saves(client, lille, ana, in_section):
+    with in_section(lille):
+        HobbyFactory(name="Cooking")
+        HobbyFactory(name="Chess", is_active=False)  # switched off: not offered
+    options = client.get("/api/v1/me/options/").json()
+    hobbies = {hobby["name"]: hobby["id"] for hobby in options["hobbies"]}
+    assert "Cooking" in hobbies and "Chess" not in hobbies
+    assert ana.place_of_study.pk in [place["id"] for place in options["places_of_study"]]
+
+    whole = client.get("/api/v1/me/").json()
+    body = {
+        **{name: whole[name] for name in ("first_name", "last_name", "birth_date", "gender")},
+        **{name: whole[name] for name in ("nationality", "faculty", "study_level", "language")},
+        **{name: whole[name] for name in ("home_university", "arrival_date", "departure_date")},
+        "place_of_study": options["places_of_study"][0]["id"],
+        "hobbies": [hobbies["Cooking"]],
+        "preferred_buddy_gender": "same",
+        "languages": [{"language": "fr", "level": "native"}],
+    }
+    response = client.put("/api/v1/me/", body, content_type="application/json")
+    assert response.status_code == 200, response.json()
+    saved = reload(lille, in_section, ana)
+    with in_section(lille):
+        assert saved.preferred_buddy_gender == "same" and saved.about == ""  # left out: empty
+        assert saved.phone == "" and list(saved.hobbies.values_list("name", flat=True)) == [
+            "Cooking"
+        ]

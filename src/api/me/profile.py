@@ -15,7 +15,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.permissions import IsStudent
 from api.webforms import errors_of
@@ -158,6 +160,32 @@ def languages_errors(languages) -> list:
     if any(languages.errors):
         return [dict(row) for row in languages.errors]
     return list(languages.non_form_errors())
+
+
+class ProfileOptionsSerializer(serializers.Serializer):
+    places_of_study = NamedSerializer(many=True)
+    hobbies = NamedSerializer(many=True)
+
+
+@extend_schema(tags=["me"])
+class ProfileOptions(APIView):
+    """The section's own choices of the profile (its places of study and hobbies, by id): what
+    the edit form offers; the other choices are in the schema."""
+
+    permission_classes = [IsStudent]
+
+    @extend_schema(
+        summary="The places of study and hobbies my profile may name",
+        responses=ProfileOptionsSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        profile = Profile.objects.get(user=request.user)
+        fields = ProfileForm(role=profile.role).fields
+        offered = {
+            "places_of_study": fields["place_of_study"].queryset.order_by("name", "pk"),
+            "hobbies": fields["hobbies"].queryset.order_by("name", "pk"),
+        }
+        return Response(ProfileOptionsSerializer(offered).data)
 
 
 @extend_schema(tags=["me"])
