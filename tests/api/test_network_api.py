@@ -163,3 +163,24 @@ def test_the_directory_lists_what_the_landing_page_lists(public_client, berlin):
     assert "berlin" not in listed
     page = public_client.get("/").text
     assert all(row["name"] in page for row in body["results"]) and "ESN Berlin" not in page
+
+
+def test_semesters_come_in_time_not_in_alphabetical_order(national_fr, lille):
+    """Spring 2026 (February to July) came before autumn 2026, though "autumn" < "spring"."""
+    for semester in ("2026-autumn", "2025-autumn", "2026-spring"):
+        SectionSnapshot.objects.create(
+            section=lille, semester=semester, country="FR", taken_at=timezone.now()
+        )
+    in_time = ["2025-autumn", "2026-spring", "2026-autumn"]
+    body = national_fr.get("/api/v1/network/statistics/").json()
+    assert [row["semester"] for row in body["trend"]] == in_time
+    history = national_fr.get(f"/api/v1/network/sections/{lille.pk}/").json()["history"]
+    assert [row["semester"] for row in history] == in_time
+    scope = scope_of(User.objects.get(email="fr@network.example.org"))
+    offered = [code for code, _label in stats.selection(scope).semesters]
+    assert offered == in_time[::-1]  # the filter: latest first
+    csv_semesters = [
+        line.split(",")[3]
+        for line in stats.csv_rows(stats.snapshots_in_scope(scope)).splitlines()[1:]
+    ]
+    assert csv_semesters == in_time

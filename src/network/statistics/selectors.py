@@ -14,7 +14,7 @@ from django_countries import countries as country_names
 
 from network.models import SectionSnapshot
 from network.scope import Scope
-from network.statistics.semesters import semester_label
+from network.statistics.semesters import IN_TIME, semester_key, semester_label
 
 COUNTED = (
     "registered_incoming",
@@ -127,7 +127,7 @@ def selection(scope: Scope) -> Selection:
     rows = grouped(snapshots_in_scope(scope))
     codes = {row["country"] for row in rows}
     countries = sorted(((code, country_names.name(code)) for code in codes), key=lambda c: c[1])
-    semesters = sorted({row["semester"] for row in rows}, reverse=True)
+    semesters = sorted({row["semester"] for row in rows}, key=semester_key, reverse=True)
     return Selection(rows, countries, [(code, semester_label(code)) for code in semesters])
 
 
@@ -151,7 +151,8 @@ def network_figures(
         rows = grouped(snapshots_in_scope(scope, country=country, section=section))
     else:
         rows = [row for row in chosen.rows if not country or row["country"] == country]
-    trend = [(code, add_up(group)) for code, group in sorted(_by(rows, "semester").items())]
+    by_semester = sorted(_by(rows, "semester").items(), key=lambda item: semester_key(item[0]))
+    trend = [(code, add_up(group)) for code, group in by_semester]
     in_semester = [row for row in rows if not semester or row["semester"] == semester]
     by_country = sorted(
         (
@@ -216,7 +217,7 @@ def csv_rows(snapshots: QuerySet) -> str:
     writer.writerow(
         ("section", "slug", "country", "semester", "match_rate", *columns, "nationalities")
     )
-    rows = snapshots.select_related("section").order_by("section__name", "semester")
+    rows = snapshots.select_related("section").order_by("section__name", *IN_TIME)
     for row in rows.iterator(chunk_size=2000):
         rate = row.match_rate
         writer.writerow(
@@ -236,5 +237,6 @@ def csv_rows(snapshots: QuerySet) -> str:
 
 def section_history(section_id: int, limit: int = 6) -> list[tuple[str, SectionSnapshot]]:
     """A section's own last semesters, for its coordinators' dashboard."""
-    rows = SectionSnapshot.objects.filter(section_id=section_id).order_by("-semester")[:limit]
+    latest_first = [field.copy().reverse_ordering() for field in IN_TIME]
+    rows = SectionSnapshot.objects.filter(section_id=section_id).order_by(*latest_first)[:limit]
     return [(semester_label(row.semester), row) for row in reversed(rows)]
