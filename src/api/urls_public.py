@@ -9,7 +9,7 @@ v1 = [
     *docs.schema_urls("api.urls_public"),
     *directory.urlpatterns,
     *network.urlpatterns,
-    re_path(r"^.*$", errors.not_found, name="not_found"),
+    re_path(r"^[\s\S]*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [
     path("api/", docs.index, name="index"),

@@ -30,7 +30,7 @@ v1 = [
     *guides.urlpatterns,
     *offers.urlpatterns,
     *messages.urlpatterns,
-    re_path(r"^.*$", errors.not_found, name="not_found"),
+    re_path(r"^[\s\S]*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [
     path("api/", docs.index, name="index"),

@@ -234,3 +234,16 @@ def test_the_api_page_links_to_its_documentation_served_by_us(host):
     assert "swagger-ui-bundle.js" in docs
     assert "//cdn" not in docs and "unpkg" not in docs
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_a_path_with_a_line_break_is_a_json_404_too(lille_client):
+    response = lille_client.get("/api/v1/match-runs/%12%0A/proposals/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_refusal_is_json_even_when_csv_was_asked_for(coordinator):
+    response = coordinator.get("/api/v1/coordinator/events/0/attendees/export/?format=csv")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
