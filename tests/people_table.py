@@ -12,9 +12,11 @@ from django_tenants.utils import schema_context
 from core.events.models import Event, Message
 from core.exchange.importing import HEADER
 from core.exchange.models import ImportBatch
+from core.guides.models import Guide
 from core.models import Profile
 from factories import (
     EventFactory,
+    GuideFactory,
     ImportBatchFactory,
     MessageFactory,
     PlaceOfStudyFactory,
@@ -25,6 +27,7 @@ PROFILE = dict(model=Profile, make=ProfileFactory)
 BATCH = dict(model=ImportBatch, make=ImportBatchFactory)
 EVENT = dict(model=Event, make=EventFactory)
 MESSAGE = dict(model=Message, make=MessageFactory)
+GUIDE = dict(model=Guide, make=GuideFactory)
 PLACE = "Université de Lille"
 
 

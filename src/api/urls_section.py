@@ -4,8 +4,10 @@ from django.urls import include, path, re_path
 
 from api import (
     coordinator_events,
+    coordinator_guides,
     docs,
     errors,
+    exports,
     guides,
     imports,
     matching,
@@ -30,7 +32,13 @@ v1 = [
     *guides.urlpatterns,
     *offers.urlpatterns,
     *messages.urlpatterns,
+<<<<<<< HEAD
     re_path(r"^[\s\S]*$", errors.not_found, name="not_found"),
+=======
+    *coordinator_guides.urlpatterns,
+    *exports.urlpatterns,
+    re_path(r"^.*$", errors.not_found, name="not_found"),
+>>>>>>> 5c343dc (API: the coordinators' guides (write, change, delete through the guide page's form) and the students and pairs CSV exports (POST as on the page, one export service per kind for the page and the API: rows and audit line))
 ]
 urlpatterns = [
     path("api/", docs.index, name="index"),

@@ -8,7 +8,7 @@ the same 400 as any other, field by field (`non_field_errors` for the form's own
 from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 
 
 def errors_of(form: forms.Form) -> dict[str, list[str]]:
@@ -52,3 +52,22 @@ def query_parameters(form_class: type[forms.Form], **descriptions: str) -> list[
             )
         )
     return parameters
+
+
+def body_serializer(form_class: type[forms.Form], name: str) -> type[serializers.Serializer]:
+    """A serializer of a form's choice fields, for a body the form then checks: it documents
+    the choices and refuses what is not a string (or a list of them)."""
+    fields = {}
+    for field_name, field in form_class().fields.items():
+        # "" is a choice of its own on a page ("All"): here, allowed as blank
+        values = [(str(value), label) for value, label in field.choices if value != ""]
+        help_text = str(field.help_text or field.label or "")
+        if isinstance(field, forms.MultipleChoiceField):
+            fields[field_name] = serializers.ListField(
+                child=serializers.ChoiceField(choices=values), required=False, help_text=help_text
+            )
+        else:
+            fields[field_name] = serializers.ChoiceField(
+                choices=values, required=False, allow_blank=True, help_text=help_text
+            )
+    return type(name, (serializers.Serializer,), fields)

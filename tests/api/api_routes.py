@@ -30,6 +30,7 @@ from matching_table import (
 from people_table import (
     BATCH,
     EVENT,
+    GUIDE,
     MESSAGE,
     PROFILE,
     committable_batch,
@@ -252,6 +253,37 @@ SECTION_TABLE: dict[str, Endpoint] = {
     ),
     "api:message_send": coordinator("post", 202, model=MESSAGE["model"], make=message_to_send),
     "api:message_deliveries": coordinator("get", 200, **MESSAGE),
+    # coordinators: guides (tests/api/test_guides_api.py)
+    "api:coordinator_guides": coordinator(
+        "post",
+        201,
+        body=lambda pk: {
+            "title": "Your first week",
+            "body": "Open a bank account.",
+            "audience": "everyone",
+        },
+        invalid={"title": "", "audience": "teachers"},
+        invalid_fields=("title", "audience"),
+    ),
+    "api:coordinator_guide": coordinator(
+        "patch",
+        200,
+        **GUIDE,
+        body=lambda pk: {"published": True},
+        invalid={"language": "de"},
+        invalid_fields=("language",),
+    ),
+    # coordinators: exports (tests/api/test_exports_api.py)
+    "api:export_students": coordinator(
+        "post",
+        200,
+        body=lambda pk: {"columns": ["email"], "role": "incoming"},
+        invalid={"columns": ["password"]},
+        invalid_fields=("columns",),
+    ),
+    "api:export_pairs": coordinator(
+        "post", 200, body=lambda pk: {}, invalid={"state": "old"}, invalid_fields=("state",)
+    ),
 }
 
 # --- the root domain -------------------------------------------------------------------------

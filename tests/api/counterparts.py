@@ -49,6 +49,13 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "core.events.selectors.count_recipients": ("api:message",),
     "core.events.services.send_message": ("api:message_send",),
     "core.events.selectors.deliveries": ("api:message_deliveries",),
+    # coordinators: guides
+    "core.guides.services.create_guide": ("api:coordinator_guides",),
+    "core.guides.services.update_guide": ("api:coordinator_guide",),
+    "core.guides.services.delete_guide": ("api:coordinator_guide",),
+    # coordinators: exports
+    "matching.exports.services.export_students": ("api:export_students",),
+    "matching.exports.services.export_pairs": ("api:export_pairs",),
 }
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.

@@ -6,7 +6,7 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from core.permissions import coordinator_required
-from matching.exports import selectors, services
+from matching.exports import services
 from matching.exports.files import csv_response
 from matching.exports.forms import PairExportForm, StudentExportForm
 
@@ -22,12 +22,12 @@ def export_students(request: HttpRequest) -> HttpResponse:
     form = StudentExportForm(request.POST, prefix="students")
     if not form.is_valid():
         return render(request, "coordinator/export.html", _export_forms(request, students=form))
-    keys = form.ordered_columns()
-    filters = {"role": form.cleaned_data["role"], "status": form.cleaned_data["status"]}
-    data = selectors.export(
-        selectors.students_for_export(**filters), selectors.STUDENT_COLUMNS, keys
+    data = services.export_students(
+        request.user,
+        columns=form.ordered_columns(),
+        role=form.cleaned_data["role"],
+        status=form.cleaned_data["status"],
     )
-    services.record_export(request.user, kind="students", columns=keys, rows=data.count, **filters)
     return csv_response(request.section, "students", data, form.cleaned_data["separator"])
 
 
@@ -37,10 +37,9 @@ def export_pairs(request: HttpRequest) -> HttpResponse:
     form = PairExportForm(request.POST, prefix="pairs")
     if not form.is_valid():
         return render(request, "coordinator/export.html", _export_forms(request, pairs=form))
-    keys = form.ordered_columns()
-    state = form.cleaned_data["state"]
-    data = selectors.export(selectors.pairs_for_export(state=state), selectors.PAIR_COLUMNS, keys)
-    services.record_export(request.user, kind="pairs", columns=keys, rows=data.count, state=state)
+    data = services.export_pairs(
+        request.user, columns=form.ordered_columns(), state=form.cleaned_data["state"]
+    )
     return csv_response(request.section, "pairs", data, form.cleaned_data["separator"])
 
 
