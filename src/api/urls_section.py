@@ -32,13 +32,9 @@ v1 = [
     *guides.urlpatterns,
     *offers.urlpatterns,
     *messages.urlpatterns,
-<<<<<<< HEAD
-    re_path(r"^[\s\S]*$", errors.not_found, name="not_found"),
-=======
     *coordinator_guides.urlpatterns,
     *exports.urlpatterns,
-    re_path(r"^.*$", errors.not_found, name="not_found"),
->>>>>>> 5c343dc (API: the coordinators' guides (write, change, delete through the guide page's form) and the students and pairs CSV exports (POST as on the page, one export service per kind for the page and the API: rows and audit line))
+    re_path(r"^[\s\S]*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [
     path("api/", docs.index, name="index"),
