@@ -338,6 +338,9 @@ TABLE: dict[str, Entry] = {
     # no offer of the section is not found
     "offers:accept": student("post", 302, **OFFER),
     "offers:decline": student("post", 302, **OFFER),
+    # buddies choose: the requests page, and taking one (refused in the default mode: back)
+    "choosing:requests": student("get", 200),
+    "choosing:take": student("post", 302, **PROFILE),
     # coordinator
     "coordinator:dashboard": coordinator("get", 200),
     "coordinator:students": coordinator("get", 200),

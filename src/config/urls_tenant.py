@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("core.exchange.urls")),
     path("", include("matching.followup.urls")),
     path("", include("matching.offers.urls")),
+    path("", include("matching.choosing.urls")),
     path("signin/", include("core.signin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", favicon, name="favicon"),

@@ -48,6 +48,7 @@ class ProfileForm(forms.ModelForm):
             "hobbies",
             "preferred_buddy_gender",
             "about",
+            "note_for_buddy",
             *INCOMING_FIELDS,
             *BUDDY_FIELDS,
             "phone",
@@ -62,12 +63,18 @@ class ProfileForm(forms.ModelForm):
             "available_until": DateInput(),
             "hobbies": forms.CheckboxSelectMultiple,
             "about": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+            "note_for_buddy": forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
             "capacity": forms.NumberInput(attrs={"min": 1, "max": 5}),
         }
         help_texts = {
             "phone": _("Shared with your buddy only, once your pair is confirmed."),
             "instagram": _("Shared with your buddy only, once your pair is confirmed."),
             "language": _("The language of the emails we send you."),
+            "note_for_buddy": _(
+                "Optional. Where your section lets local buddies choose whom they welcome, "
+                "buddies looking for a student may read it, with your first name and what the "
+                "section shows (never your email, surname or age)."
+            ),
         }
 
     def __init__(self, *args, role: str, **kwargs) -> None:
@@ -75,6 +82,8 @@ class ProfileForm(forms.ModelForm):
         self.role = role
         for name in BUDDY_FIELDS if role == Profile.Role.INCOMING else INCOMING_FIELDS:
             del self.fields[name]
+        if role != Profile.Role.INCOMING:
+            del self.fields["note_for_buddy"]
         for name in INCOMING_FIELDS if role == Profile.Role.INCOMING else BUDDY_FIELDS:
             self.fields[name].required = True
         self.fields["place_of_study"].queryset = PlaceOfStudy.objects.filter(is_active=True)

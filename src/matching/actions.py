@@ -17,6 +17,8 @@ OFFER_DECLINED = "offer_declined"
 OFFER_WITHDRAWN = "offer_withdrawn"
 OFFERS_EXPIRED = "offers_expired"
 OFFER_NOT_POSSIBLE = "offer_not_possible"
+MATCHING_MODE_CHANGED = "matching_mode_changed"
+REQUEST_TAKEN = "request_taken"
 
 LABELS = {
     MATCH_RUN_STARTED: _("Matching started"),
@@ -34,4 +36,6 @@ LABELS = {
     OFFER_WITHDRAWN: _("Offer withdrawn"),
     OFFERS_EXPIRED: _("Offers expired without an answer"),
     OFFER_NOT_POSSIBLE: _("Offer accepted too late: the pair was no longer possible"),
+    MATCHING_MODE_CHANGED: _("Matching mode changed"),
+    REQUEST_TAKEN: _("Request taken by a buddy"),
 }

@@ -97,6 +97,28 @@ def reasons(details: dict, hobby_names: dict[str, str], *, for_buddy: bool = Fal
     return sentences
 
 
+# The facts behind a score that tell something of the incoming student, and the request field
+# that must be shown for a buddy to read them; the others (age, the buddy's own experience)
+# never are: a request shows no age, not even as years apart.
+_FACT_SHOWN_WITH = {
+    "shared_languages": "languages",
+    "shared_hobbies": "hobbies",
+    "same_place_of_study": "place_of_study",
+    "same_faculty": "place_of_study",
+    "days_outside_availability": "arrival_month",
+    "different_nationality": "nationality",
+}
+
+
+def request_reasons(details: dict, hobby_names: dict[str, str], shown: frozenset) -> list[str]:
+    """Why a request fits a buddy, in the words of the review, from the facts about what the
+    section shows of the student only (`shown`: `RequestField` values)."""
+    return reasons(
+        {fact: value for fact, value in details.items() if _FACT_SHOWN_WITH.get(fact) in shown},
+        hobby_names,
+    )
+
+
 def hobby_names() -> dict[str, str]:
     """Hobby ids as the engine knows them, to names."""
     return {str(pk): name for pk, name in Hobby.objects.values_list("pk", "name")}

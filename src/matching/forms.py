@@ -10,7 +10,7 @@ from core.languages import SPOKEN_LANGUAGES
 from core.models import Hobby, PlaceOfStudy, Profile
 from matching.engine.policy import CRITERIA, DEFAULT_HARD, DEFAULT_WEIGHTS, HARD_CONSTRAINTS
 from matching.explanations import CRITERION_LABELS
-from matching.models import MatchingPolicy
+from matching.models import MatchingPolicy, Pair, RequestField
 from matching.waiting import available_buddies, waiting_incoming
 
 CONSTRAINT_LABELS = {
@@ -22,8 +22,40 @@ CONSTRAINT_LABELS = {
 
 
 class PolicyForm(forms.Form):
-    """A weight from 0 to 100 per criterion, and which constraints are never broken."""
+    """Who makes the pairs (the matching mode) and what buddies who choose see; then a weight
+    from 0 to 100 per criterion, and which constraints are never broken."""
 
+    matching_mode = forms.ChoiceField(
+        label=_("Who makes the pairs"),
+        choices=MatchingPolicy.MatchingMode.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "You can switch at any time: a change never touches the pairs already made. "
+            "Whatever the mode, you can still make and end pairs by hand."
+        ),
+    )
+    request_fields = forms.MultipleChoiceField(
+        label=_("What a request shows buddies"),
+        choices=RequestField.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "When buddies choose, each waiting incoming student is a request showing only "
+            "what you tick here: never their email, surname or age."
+        ),
+    )
+    pick_limit = forms.IntegerField(
+        label=_("Requests a buddy may take per period"),
+        min_value=1,
+        max_value=20,
+        help_text=_("A buddy never takes more students than the places they offer."),
+    )
+    pick_period_days = forms.IntegerField(
+        label=_("Period (days)"),
+        min_value=1,
+        max_value=365,
+        help_text=_("Picks older than this no longer count against the limit."),
+    )
     mode = forms.ChoiceField(label=_("Goal"), choices=MatchingPolicy.Mode.choices)
     nationality_quota = forms.IntegerField(
         label=_("At most this many incoming students of one nationality per buddy"),
@@ -59,6 +91,10 @@ class PolicyForm(forms.Form):
             "mode": policy.mode,
             "nationality_quota": policy.nationality_quota,
             "offer_days": policy.offer_days,
+            "matching_mode": policy.matching_mode,
+            "request_fields": policy.request_fields,
+            "pick_limit": policy.pick_limit,
+            "pick_period_days": policy.pick_period_days,
         }
         initial |= {f"weight_{k}": policy.weights.get(k, DEFAULT_WEIGHTS[k]) for k in CRITERIA}
         initial |= {
@@ -75,6 +111,11 @@ class PolicyForm(forms.Form):
     def policy_values(self) -> dict:
         data = self.cleaned_data
         return {
+            "matching_mode": data["matching_mode"],
+            # in the order of the choices, whatever the order of the boxes ticked
+            "request_fields": [f for f in RequestField.values if f in data["request_fields"]],
+            "pick_limit": data["pick_limit"],
+            "pick_period_days": data["pick_period_days"],
             "mode": data["mode"],
             "nationality_quota": data["nationality_quota"],
             "offer_days": data["offer_days"],
@@ -163,9 +204,15 @@ class StudentSearchForm(forms.Form):
 
 class PairSearchForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
+    origin = forms.ChoiceField(
+        label=_("Made how"), choices=[("", _("Any way")), *Pair.Origin.choices], required=False
+    )
 
     def term(self) -> str:
         return self.cleaned_data["q"].strip() if self.is_valid() else ""
+
+    def chosen_origin(self) -> str:
+        return self.cleaned_data["origin"] if self.is_valid() else ""
 
 
 class EndPairForm(forms.Form):

@@ -11,6 +11,7 @@ from core.models import Profile
 from core.navigation import COORDINATOR, NavItem, register
 from core.selectors import iso
 from matching import actions, emails  # noqa: F401 - emails registers the outbox's kinds
+from matching.choosing import selectors as choosing
 from matching.followup.models import CheckIn, SurveyResponse
 from matching.models import MatchRun, Offer, Pair, Proposal
 from matching.offers.selectors import offers_to_answer
@@ -40,6 +41,10 @@ def _offers_data(profile: Profile) -> list[dict]:
         }
         for offer in Offer.objects.filter(buddy=profile).order_by("created_at", "pk")
     ]
+
+
+def _requests_panel(profile: Profile) -> dict:
+    return {"choosing": not profile.is_incoming and choosing.is_open()}
 
 
 def _pairs_data(profile: Profile) -> list[dict]:
@@ -150,6 +155,9 @@ def plug_into_core() -> None:
     )
     hooks.register_account_panel(
         hooks.AccountPanel("matching/offers/_account_offers.html", _offers_panel, order=5)
+    )
+    hooks.register_account_panel(
+        hooks.AccountPanel("matching/choosing/_panel.html", _requests_panel, order=20)
     )
     hooks.register_personal_data(
         hooks.PersonalDataSection("pairs", _pairs_data),

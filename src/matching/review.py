@@ -14,7 +14,11 @@ from matching.models import Confirmation, MatchingPolicy, MatchRun, Proposal, Wa
 
 def best_score(run: MatchRun) -> int:
     """The most a pair can score under the weights the run used: every criterion in full."""
-    weights = run.snapshot.get("weights") or MatchingPolicy.load().weights
+    return best_possible(run.snapshot.get("weights") or MatchingPolicy.load().weights)
+
+
+def best_possible(weights: dict) -> int:
+    """The most a pair can score under these weights: every criterion in full."""
     return sum(weights.get(criterion, 0) for criterion in CRITERIA) * POINTS
 
 

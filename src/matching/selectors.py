@@ -52,29 +52,13 @@ def matching_input(only_for: list[int] | None = None) -> MatchingInput:
     incoming_qs = waiting_incoming()
     if only_for:
         incoming_qs = incoming_qs.filter(pk__in=only_for)
-    incoming_profiles = list(incoming_qs.order_by("pk"))
+    incoming_rows = _incoming_rows(incoming_qs.order_by("pk"))
     buddy_profiles = list(available_buddies().filter(free_places__gt=0))
-    ids = [p.pk for p in incoming_profiles] + [b.pk for b in buddy_profiles]
+    ids = [p.pk for p in incoming_rows] + [b.pk for b in buddy_profiles]
     languages, hobbies = _languages_and_hobbies(ids)
     assigned = _assigned_nationalities([b.pk for b in buddy_profiles])
-
-    incoming = [
-        Incoming(
-            **_person(p, languages, hobbies), arrival=p.arrival_date, departure=p.departure_date
-        )
-        for p in incoming_profiles
-    ]
-    buddies = [
-        Buddy(
-            **_person(b, languages, hobbies),
-            available_from=b.available_from,
-            available_until=b.available_until,
-            capacity=b.free_places,
-            experience=b.past_pairs,
-            assigned_nationalities=assigned.get(b.pk, {}),
-        )
-        for b in buddy_profiles
-    ]
+    incoming = [_incoming(p, languages, hobbies) for p in incoming_rows]
+    buddies = [_buddy(b, languages, hobbies, assigned) for b in buddy_profiles]
     in_pool = {str(pk) for pk in ids}
     pinned = [
         (str(i), str(b))
@@ -89,7 +73,83 @@ def matching_input(only_for: list[int] | None = None) -> MatchingInput:
     return MatchingInput(incoming, buddies, pinned, forbidden, MatchingPolicy.load())
 
 
-def _person(profile: Profile, languages: dict, hobbies: dict) -> dict:
+@dataclass(frozen=True)
+class BuddyInput:
+    """One buddy and the waiting incoming students they might take, as the engine sees them
+    (for the requests buddies choose from)."""
+
+    buddy: Buddy
+    # earliest arrival first: among equal scores, who arrives first comes first
+    incoming: list[Incoming]
+    # incoming students whose pair with this buddy a coordinator rejected (engine ids)
+    forbidden: set[str]
+    policy: MatchingPolicy
+
+
+def buddy_input(buddy: Profile, only: int | None = None) -> BuddyInput | None:
+    """The input to rank requests for `buddy` (only incoming student `only`, if given), in a
+    constant number of queries; None when the buddy does not take part (left, unverified,
+    availability over). A student pinned to another buddy is left out: a coordinator chose."""
+    found = available_buddies().filter(pk=buddy.pk).first()
+    if found is None:
+        return None
+    incoming_qs = waiting_incoming().exclude(
+        pk__in=PinnedPair.objects.exclude(buddy=buddy).values("incoming_id")
+    )
+    if only is not None:
+        incoming_qs = incoming_qs.filter(pk=only)
+    rows = _incoming_rows(incoming_qs.order_by("arrival_date", "pk"))
+    languages, hobbies = _languages_and_hobbies([found.pk, *(row.pk for row in rows)])
+    forbidden = ForbiddenPair.objects.filter(buddy=buddy)
+    if only is not None:
+        forbidden = forbidden.filter(incoming_id=only)
+    return BuddyInput(
+        _buddy(found, languages, hobbies, _assigned_nationalities([found.pk])),
+        [_incoming(row, languages, hobbies) for row in rows],
+        {str(pk) for pk in forbidden.values_list("incoming_id", flat=True)},
+        MatchingPolicy.load(),
+    )
+
+
+# What the engine reads of an incoming student, read as tuples: a run or a requests page
+# reads thousands of them, and model instances would cost more than the scoring.
+_INCOMING_COLUMNS = (
+    "pk",
+    "place_of_study_id",
+    "faculty",
+    "birth_date",
+    "gender",
+    "preferred_buddy_gender",
+    "nationality",
+    "arrival_date",
+    "departure_date",
+)
+
+
+def _incoming_rows(profiles) -> list:
+    return list(profiles.values_list(*_INCOMING_COLUMNS, named=True))
+
+
+def _incoming(row, languages: dict, hobbies: dict) -> Incoming:
+    return Incoming(
+        **_person(row, languages, hobbies), arrival=row.arrival_date, departure=row.departure_date
+    )
+
+
+def _buddy(profile: Profile, languages: dict, hobbies: dict, assigned: dict) -> Buddy:
+    """An available buddy (annotated by `available_buddies`) as the engine sees them."""
+    return Buddy(
+        **_person(profile, languages, hobbies),
+        available_from=profile.available_from,
+        available_until=profile.available_until,
+        capacity=max(0, profile.free_places or 0),
+        experience=profile.past_pairs,
+        assigned_nationalities=assigned.get(profile.pk, {}),
+    )
+
+
+def _person(profile, languages: dict, hobbies: dict) -> dict:
+    """The fields both sides share, from a profile or a row of `_INCOMING_COLUMNS`."""
     return {
         "id": str(profile.pk),
         "languages": languages.get(profile.pk, {}),
@@ -99,7 +159,7 @@ def _person(profile: Profile, languages: dict, hobbies: dict) -> dict:
         "birth_date": profile.birth_date,
         "gender": None if profile.gender == Profile.Gender.UNDISCLOSED else profile.gender,
         "gender_preference": profile.preferred_buddy_gender,
-        "nationality": profile.nationality.code,
+        "nationality": str(profile.nationality),
     }
 
 
@@ -228,8 +288,9 @@ def latest_run() -> MatchRun | None:
     return MatchRun.objects.first()
 
 
-def active_pairs(term: str = "") -> QuerySet[Pair]:
-    """The pairs page's list (and the API's): active pairs, a name search, latest first."""
+def active_pairs(term: str = "", origin: str = "") -> QuerySet[Pair]:
+    """The pairs page's list (and the API's): active pairs, a name search, made one way
+    (`Pair.Origin`) if given, latest first."""
     active = Pair.objects.active().select_related(
         "incoming__user", "incoming__place_of_study", "buddy__user", "buddy__place_of_study"
     )
@@ -240,6 +301,8 @@ def active_pairs(term: str = "") -> QuerySet[Pair]:
             | Q(buddy__user__last_name__icontains=term)
             | Q(buddy__user__first_name__icontains=term)
         )
+    if origin:
+        active = active.filter(origin=origin)
     return active.order_by("-confirmed_at", "pk")
 
 

@@ -430,14 +430,21 @@ def create_pair_by_hand(
 
 
 def update_policy(user: User, values: dict) -> MatchingPolicy:
-    """Save the section's weights, hard constraints, goal and nationality quota."""
+    """Save the section's weights, hard constraints, goal and nationality quota, and its
+    matching mode and request settings. Switching modes changes no pair: only how the next
+    ones are made."""
     Policy(weights=values["weights"], hard_constraints=values["hard_constraints"])  # validates
     with transaction.atomic():
         policy = MatchingPolicy.load()
+        before = policy.matching_mode
         for field, value in values.items():
             setattr(policy, field, value)
         policy.save()
         audit.record(actions.POLICY_CHANGED, user, **values)
+        if policy.matching_mode != before:
+            audit.record(
+                actions.MATCHING_MODE_CHANGED, user, before=before, after=policy.matching_mode
+            )
     return policy
 
 

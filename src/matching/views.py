@@ -172,13 +172,13 @@ def decide(request: HttpRequest, run_id: int) -> HttpResponse:
 @coordinator_required
 def pairs(request: HttpRequest) -> HttpResponse:
     search = PairSearchForm(request.GET or None)
-    term = search.term()
+    term, origin = search.term(), search.chosen_origin()
     return render(
         request,
         "matching/pairs.html",
         {
-            "page": _page(request, selectors.active_pairs(term)),
-            "q": term,
+            "page": _page(request, selectors.active_pairs(term, origin)),
+            "q": term or origin,
             "search": search,
             "query": _query_without(request, "page"),
         },

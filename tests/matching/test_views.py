@@ -150,6 +150,7 @@ def test_settings_validate_save_and_reset(coordinator, lille, in_section):
             "early_arrival",
         )
     }
+    form |= {"matching_mode": "coordinator", "pick_limit": "2", "pick_period_days": "30"}
     bad = coordinator.post(
         "/coordinator/matching/settings/", {**form, "weight_shared_hobbies": "101", "mode": "flow"}
     )

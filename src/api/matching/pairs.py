@@ -59,7 +59,10 @@ class PairSerializer(serializers.ModelSerializer):
 @extend_schema(
     tags=TAGS,
     summary="The active pairs, latest first",
-    description="`q`: a student's first or last name, as on the pairs page.",
+    description=(
+        "`q`: a student's first or last name, `origin`: how the pairs were made, as on the "
+        "pairs page."
+    ),
     parameters=query_parameters(PairSearchForm),
 )
 class PairList(generics.ListAPIView):
@@ -70,7 +73,7 @@ class PairList(generics.ListAPIView):
     def get_queryset(self):
         search = PairSearchForm(self.request.query_params)
         cleaned(search)
-        return selectors.active_pairs(search.term())
+        return selectors.active_pairs(search.term(), search.chosen_origin())
 
 
 class OfferMadeSerializer(serializers.ModelSerializer):
