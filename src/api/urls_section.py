@@ -14,6 +14,7 @@ from api import (
     me,
     messages,
     offers,
+    requests_api,
     student_events,
     students,
     token_api,
@@ -34,6 +35,7 @@ v1 = [
     *messages.urlpatterns,
     *coordinator_guides.urlpatterns,
     *exports.urlpatterns,
+    *requests_api.urlpatterns,
     re_path(r"^[\s\S]*$", errors.not_found, name="not_found"),
 ]
 urlpatterns = [

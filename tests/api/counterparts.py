@@ -56,6 +56,7 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     # coordinators: exports
     "matching.exports.services.export_students": ("api:export_students",),
     "matching.exports.services.export_pairs": ("api:export_pairs",),
+    "matching.choosing.services.take_request": ("api:take_request",),
 }
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.

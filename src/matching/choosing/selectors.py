@@ -42,6 +42,29 @@ class RequestCard:
     gender: str | None = None
     shown: frozenset[str] = field(default_factory=frozenset)
 
+    def as_data(self) -> dict:
+        """The card as JSON data: the fields the section shows, and no key for the others."""
+        data: dict = {"id": self.id, "fit": self.fit, "reasons": self.reasons}
+        for key, names in CARD_FIELDS.items():
+            if key in self.shown:
+                data |= {name: getattr(self, name) for name in names}
+        if "arrival_month" in data and data["arrival_month"] is not None:
+            data["arrival_month"] = data["arrival_month"].strftime("%Y-%m")
+        return data
+
+
+# The card's attributes that each request field fills.
+CARD_FIELDS = {
+    RequestField.FIRST_NAME: ("first_name",),
+    RequestField.NATIONALITY: ("nationality",),
+    RequestField.LANGUAGES: ("languages",),
+    RequestField.PLACE_OF_STUDY: ("place_of_study", "faculty"),
+    RequestField.ARRIVAL_MONTH: ("arrival_month",),
+    RequestField.HOBBIES: ("hobbies",),
+    RequestField.NOTE: ("note",),
+    RequestField.GENDER: ("gender",),
+}
+
 
 @dataclass(frozen=True)
 class Picks:
