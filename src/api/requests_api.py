@@ -3,14 +3,13 @@
 GET /api/v1/requests/ is the requests page as data (the same selector: the same requests, in
 the same order, with only the fields the section shows: a hidden field has no key at all).
 POST /api/v1/requests/{id}/take/ takes one (the same service: locks, pick limit, emails);
-a refusal is a 409 whose `code` says why (closed, limit, full, taken, gone).
+a refusal is a 409 whose `code` says why (closed, not_a_buddy, limit, full, taken, gone).
 """
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -20,19 +19,9 @@ from api.idempotency import idempotent
 from api.permissions import IsStudent
 from core.models import Profile
 from matching.choosing import selectors
-from matching.choosing.refusals import REFUSALS, refusal
+from matching.choosing.refusals import refusal
 from matching.choosing.services import CannotTake, take_request
 from matching.disclosure import buddy_contact
-
-
-class IsBuddy(BasePermission):
-    """A local buddy of the section: requests are for them only."""
-
-    message = REFUSALS[CannotTake.NOT_A_BUDDY]
-
-    def has_permission(self, request: Request, view) -> bool:
-        profile = getattr(request.user, "profile", None)
-        return profile is not None and profile.role == Profile.Role.BUDDY
 
 
 class Refused(exceptions.APIException):
@@ -62,7 +51,7 @@ def _card_schema(**kwargs):
 
 
 class RequestList(APIView):
-    permission_classes = [IsStudent, IsBuddy]
+    permission_classes = [IsStudent]
 
     @extend_schema(
         tags=["requests"],
@@ -109,15 +98,16 @@ class RequestList(APIView):
 
 
 class TakeRequest(APIView):
-    permission_classes = [IsStudent, IsBuddy]
+    permission_classes = [IsStudent]
 
     @extend_schema(
         tags=["requests"],
         summary="Take a request: you become this student's buddy",
         description=(
             "Both of you are emailed. Refused with 409 and a `code`: `closed` (buddies do not "
-            "choose here now), `limit` (your picks for the period are used), `full` (no free "
-            "place), `taken` (another buddy was first), `gone` (no longer open to you)."
+            "choose here now), `not_a_buddy` (you are an incoming student), `limit` (your "
+            "picks for the period are used), `full` (no free place), `taken` (another buddy "
+            "was first), `gone` (no longer open to you)."
         ),
         request=None,
         responses={

@@ -284,8 +284,8 @@ SECTION_TABLE: dict[str, Endpoint] = {
     "api:export_pairs": coordinator(
         "post", 200, body=lambda pk: {}, invalid={"state": "old"}, invalid_fields=("state",)
     ),
-    # buddies choose, for a local buddy (an incoming student gets 403; tests/api/
-    # test_requests_api.py): in the default mode, the list says "closed", a take is a 409
+    # buddies choose (tests/api/test_requests_api.py): in the default mode the list says
+    # "closed" and a take is refused with a 409
     "api:requests": student("get", 200),
     "api:take_request": student("post", 409, **PROFILE),
 }

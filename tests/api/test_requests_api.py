@@ -102,9 +102,13 @@ def test_the_api_refuses_students_who_are_not_buddies_and_says_when_it_is_closed
     assert (closed["state"], closed["results"]) == ("closed", [])
     take = section_client(lille, me.user).post(f"/api/v1/requests/{student.pk}/take/")
     assert take.status_code == 409 and take.json()["code"] == "closed"
-    for client in (section_client(lille, incoming.user), coordinator):
-        refused = client.get("/api/v1/requests/")
-        assert refused.status_code == 403
-        assert "Ingrid" not in refused.content.decode()
+    with in_section(lille):
+        set_policy()
+    not_a_buddy = section_client(lille, incoming.user).get("/api/v1/requests/").json()
+    assert (not_a_buddy["state"], not_a_buddy["results"]) == ("not_a_buddy", [])
+    take = section_client(lille, incoming.user).post(f"/api/v1/requests/{student.pk}/take/")
+    assert take.status_code == 409 and take.json()["code"] == "not_a_buddy"
+    refused = coordinator.get("/api/v1/requests/")
+    assert refused.status_code == 403 and "Ingrid" not in refused.content.decode()
     anonymous = section_client(lille).get("/api/v1/requests/")
     assert anonymous.status_code in (401, 403)

@@ -85,7 +85,8 @@ class Picks:
 class Requests:
     """What the requests page shows a buddy: why there are none, or a page of cards."""
 
-    # "closed" (another matching mode), "not_taking_part", "full", "open"
+    # "closed" (another matching mode), "not_a_buddy" (an incoming student), "not_taking_part",
+    # "full", "open"
     state: str
     picks: Picks | None = None
     page: Page | None = None
@@ -138,6 +139,8 @@ def requests_for(buddy: Profile, page_number: str | int | None = 1) -> Requests:
     policy = MatchingPolicy.load()
     if policy.matching_mode != MatchingPolicy.MatchingMode.BUDDIES_CHOOSE:
         return Requests("closed")
+    if buddy.role != Profile.Role.BUDDY:
+        return Requests("not_a_buddy")
     data = buddy_input(buddy)
     if data is None:
         return Requests("not_taking_part")

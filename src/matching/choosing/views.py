@@ -16,11 +16,7 @@ from matching.choosing.services import CannotTake, take_request
 
 @student_required
 def requests(request: HttpRequest, profile: Profile) -> HttpResponse:
-    found = (
-        selectors.Requests("not_a_buddy")
-        if profile.is_incoming
-        else selectors.requests_for(profile, request.GET.get("page"))
-    )
+    found = selectors.requests_for(profile, request.GET.get("page"))
     return render(request, "matching/choosing/requests.html", {"found": found})
 
 
