@@ -64,7 +64,12 @@ class RequestList(APIView):
         responses=inline_serializer(
             "Requests",
             {
-                "state": serializers.ChoiceField(["closed", "not_taking_part", "full", "open"]),
+                "state": serializers.CharField(
+                    help_text=(
+                        "open; or why there are no requests: closed (buddies do not choose in "
+                        "this section now), not_a_buddy, not_taking_part, full"
+                    )
+                ),
                 "picks_left": serializers.IntegerField(allow_null=True),
                 "count": serializers.IntegerField(),
                 "next": serializers.URLField(allow_null=True),
