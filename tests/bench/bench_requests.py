@@ -48,9 +48,7 @@ def build() -> Profile:
     with connection.cursor() as cursor:  # the statistics autovacuum keeps in production
         cursor.execute("ANALYZE")
     return (
-        Profile.objects.filter(
-            role="buddy", preferred_buddy_gender="any", languages__language="en"
-        )
+        Profile.objects.filter(role="buddy", preferred_buddy_gender="any", languages__language="en")
         .order_by("pk")
         .first()
     )
