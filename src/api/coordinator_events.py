@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,7 +20,7 @@ from rest_framework.views import APIView
 
 from api.csv_answers import RENDERERS, csv_file
 from api.permissions import IsCoordinator
-from api.webforms import cleaned
+from api.webforms import cleaned, one_of
 from core.events import selectors, services
 from core.events.forms import EventForm
 from core.events.models import Audience, Event, EventRegistration
@@ -81,8 +82,8 @@ class EventWriteSerializer(serializers.Serializer):
         unknown = sorted(set(translations) - codes)
         if unknown:
             raise serializers.ValidationError(
-                f"Not one of the section's other languages ({', '.join(sorted(codes))}):"
-                f" {', '.join(unknown)}."
+                _("Not one of the section's other languages (%(known)s): %(unknown)s.")
+                % {"known": ", ".join(sorted(codes)), "unknown": ", ".join(unknown)}
             )
         return translations
 
@@ -134,7 +135,7 @@ class EventList(generics.ListAPIView):
     def get_queryset(self):
         when = self.request.query_params.get("when", "coming")
         if when not in WHEN:
-            raise exceptions.ValidationError({"when": [f"One of: {', '.join(WHEN)}."]})
+            raise exceptions.ValidationError({"when": [one_of(WHEN)]})
         coming, past = selectors.coordinator_events()
         return coming if when == "coming" else past
 

@@ -1,11 +1,8 @@
 """Answers in CSV (the exports): the renderer that lets a client ask for `text/csv`.
 
-The CSV files are built by the services and returned as they are; what reaches this renderer
-is a refusal (the one error format), written as a CSV of its code and message.
+The views return the CSV files the services build, as they are; refusals are JSON whatever
+the client asked for (api.errors): nothing is ever rendered here.
 """
-
-import csv
-import io
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
@@ -18,12 +15,7 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["code", "message"])
-        if isinstance(data, dict):
-            writer.writerow([data.get("code", ""), data.get("message", "")])
-        return out.getvalue().encode()
+        raise NotImplementedError("the views answer their CSV files themselves")
 
 
 RENDERERS = [renderers.JSONRenderer, CSVRenderer]

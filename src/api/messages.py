@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from api.idempotency import idempotent
 from api.permissions import IsCoordinator
-from api.webforms import cleaned
+from api.webforms import cleaned, one_of
 from core.events import segments, selectors, services
 from core.events.forms import MessageForm
 from core.events.mail import MESSAGE_LANGUAGES
@@ -255,8 +255,7 @@ class MessageDeliveries(generics.ListAPIView):
         message = get_object_or_404(Message, pk=self.kwargs["message_id"])
         wanted = self.request.query_params.get("status") or None
         if wanted is not None and wanted not in MessageDelivery.Status.values:
-            choices = ", ".join(MessageDelivery.Status.values)
-            raise exceptions.ValidationError({"status": [f"One of: {choices}."]})
+            raise exceptions.ValidationError({"status": [one_of(MessageDelivery.Status.values)]})
         return selectors.deliveries(message, wanted)
 
 

@@ -6,6 +6,7 @@ the same 400 as any other, field by field (`non_field_errors` for the form's own
 """
 
 from django import forms
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers
@@ -16,6 +17,11 @@ def errors_of(form: forms.Form) -> dict[str, list[str]]:
         ("non_field_errors" if name == "__all__" else name): [str(error) for error in errors]
         for name, errors in form.errors.items()
     }
+
+
+def one_of(values) -> str:
+    """The refusal of a query parameter's value that is none of its choices."""
+    return _("Choose one of: %(choices)s.") % {"choices": ", ".join(values)}
 
 
 def cleaned(form: forms.Form) -> dict:
