@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from e2e.stack import PROJECT_DIR, Stack
+from e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, PROJECT_DIR, Stack
 
 CONTRACT_DIR = Path(__file__).resolve().parent
 STUDENT_PASSWORD = "contract-student-pass-2026"
@@ -77,13 +77,22 @@ class Callers:
     public_host: str
     coordinator_token: str
     student_session: requests.Session
+    admin_session: requests.Session  # the root domain's superuser: a European admin's scope
 
     def student_headers(self) -> dict[str, str]:
-        cookies = self.student_session.cookies
-        return {
-            "Cookie": f"sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}",
-            "X-CSRFToken": cookies["csrftoken"],
-        }
+        return session_headers(self.student_session)
+
+    def admin_headers(self) -> dict[str, str]:
+        return session_headers(self.admin_session)
+
+
+def session_headers(session: requests.Session) -> dict[str, str]:
+    """A logged-in session's cookies, and its CSRF token for writes, as headers."""
+    cookies = session.cookies
+    return {
+        "Cookie": f"sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}",
+        "X-CSRFToken": cookies["csrftoken"],
+    }
 
 
 SETUP = """
@@ -113,18 +122,20 @@ def stack():
     platform.stop()
 
 
-def log_in(origin: str, host: str, email: str, password: str) -> requests.Session:
+def log_in(
+    origin: str, host: str, email: str, password: str, path: str = "/accounts/login/"
+) -> requests.Session:
     session = requests.Session()
     session.headers["Host"] = host
-    session.get(f"{origin}/accounts/login/").raise_for_status()
+    session.get(f"{origin}{path}").raise_for_status()
     answer = session.post(
-        f"{origin}/accounts/login/",
+        f"{origin}{path}",
         {
             "username": email,
             "password": password,
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
         },
-        headers={"Referer": f"http://{host}/accounts/login/"},
+        headers={"Referer": f"http://{host}{path}"},
         allow_redirects=False,
     )
     assert answer.status_code == 302, answer.text[:500]
@@ -136,10 +147,12 @@ def callers(stack) -> Callers:
     made = json.loads(stack.python(SETUP % {"password": STUDENT_PASSWORD}).splitlines()[-1])
     origin = f"http://127.0.0.1:{stack.port}"
     lille_host = f"lille.localhost:{stack.port}"
+    public_host = f"localhost:{stack.port}"
     return Callers(
         origin=origin,
         lille_host=lille_host,
-        public_host=f"localhost:{stack.port}",
+        public_host=public_host,
         coordinator_token=made["token"],
         student_session=log_in(origin, lille_host, made["student"], STUDENT_PASSWORD),
+        admin_session=log_in(origin, public_host, ADMIN_EMAIL, ADMIN_PASSWORD, "/network/login/"),
     )

@@ -1,6 +1,6 @@
 """schemathesis against the generated schema, on the live platform: for every operation of
 both hosts, a bounded number of generated requests (valid and not), as a coordinator's token,
-a student's session and an anonymous caller. No answer may be a 5xx, and every answer must
+a student's session, a network admin's session (root domain) and an anonymous caller. No answer may be a 5xx, and every answer must
 conform to the schema: its status documented, its content type and body as described."""
 
 import json
@@ -55,7 +55,9 @@ def fuzz(folder: Path, origin: str, host: str, name: str, headers: dict[str, str
 
 # The order matters: the student's run may end with their account deleted (an operation the
 # API offers), so it comes last; the coordinator's comes first, with the seeded section whole.
-@pytest.mark.parametrize("caller", ["coordinator-token", "anonymous", "public", "student-session"])
+@pytest.mark.parametrize(
+    "caller", ["coordinator-token", "anonymous", "public", "network-admin", "student-session"]
+)
 def test_no_5xx_and_every_answer_as_the_schema_says(caller, callers, stack):
     host, headers = {
         "coordinator-token": (
@@ -64,6 +66,7 @@ def test_no_5xx_and_every_answer_as_the_schema_says(caller, callers, stack):
         ),
         "anonymous": (callers.lille_host, {}),
         "public": (callers.public_host, {}),
+        "network-admin": (callers.public_host, callers.admin_headers()),
         "student-session": (callers.lille_host, callers.student_headers()),
     }[caller]
     fuzz(stack.work, callers.origin, host, caller, headers)
