@@ -1,7 +1,8 @@
 """schemathesis against the generated schema, on the live platform: for every operation of
 both hosts, a bounded number of generated requests (valid and not), as a coordinator's token,
-a student's session, a network admin's session (root domain) and an anonymous caller. No answer may be a 5xx, and every answer must
-conform to the schema: its status documented, its content type and body as described."""
+a student's session, a network admin's session (root domain) and an anonymous caller. No
+answer may be a 5xx, and every answer must conform to the schema: its status documented, its
+content type and body as described."""
 
 import json
 import os
