@@ -296,6 +296,24 @@ PUBLIC_TABLE: dict[str, Endpoint] = {
     "api:directory": anyone("get", 200, query="country=FR"),
     "api:network_sections": network_admin("get", 200, query="q=lille"),
     "api:network_section": network_admin("get", 200, model=Section, make=_lille),
+    "api:network_section_active": network_admin(
+        "post",
+        200,
+        model=Section,
+        make=_lille,
+        body=lambda pk: {"active": True},
+        invalid={"active": "maybe"},
+        invalid_fields=("active",),
+    ),
+    "api:network_section_coordinators": network_admin(
+        "post",
+        201,
+        model=Section,
+        make=_lille,
+        body=lambda pk: {"email": "second.coordinator@lille.example.org"},
+        invalid={"email": "not an address"},
+        invalid_fields=("email",),
+    ),
     "api:network_statistics": network_admin("get", 200, query="country=FR"),
 }
 

@@ -40,6 +40,9 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "core.services.erase_student": ("api:me_delete",),
     "core.events.services.register_for_event": ("api:my_event_register",),
     "core.events.services.cancel_registration": ("api:my_event_cancel",),
+    # network admins (root domain)
+    "network.lifecycle.set_active": ("api:network_section_active",),
+    "network.lifecycle.invite_section_coordinator": ("api:network_section_coordinators",),
     "matching.offers.services.accept_offer": ("api:accept_offer",),
     "matching.offers.services.decline_offer": ("api:decline_offer",),
     "matching.offers.services.withdraw_offer": ("api:withdraw_offer",),
@@ -68,8 +71,8 @@ _SET_UP = (
 )
 # The network admins' writes: API v1 reads their sections and statistics only.
 _NETWORK_WRITE = (
-    "a network admin's write (onboarding, a section's coordinators, support access, admins) is"
-    " done on the network pages for now: API v1 reads the sections and statistics of a scope"
+    "a network admin's other writes (onboarding, join requests, a section's details, deactivating"
+    " a coordinator, support access, admins) are done on the network pages for now"
 )
 NOT_IN_THE_API: dict[str, str] = {
     "network.joining.submit_join_request": (
@@ -80,8 +83,6 @@ NOT_IN_THE_API: dict[str, str] = {
     "network.joining.onboard": _NETWORK_WRITE,
     "network.joining.import_sections": _NETWORK_WRITE,
     "network.lifecycle.edit_section": _NETWORK_WRITE,
-    "network.lifecycle.set_active": _NETWORK_WRITE,
-    "network.lifecycle.invite_section_coordinator": _NETWORK_WRITE,
     "network.lifecycle.deactivate_section_coordinator": _NETWORK_WRITE,
     "network.support.open_access": _NETWORK_WRITE,
     "network.support.end_access": _NETWORK_WRITE,

@@ -3,11 +3,14 @@ are (a national admin sees their countries only; a section out of scope is not f
 statistics the page's, from the snapshots, with its filters."""
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from core.accounts.models import User
-from network.models import AdminCountry, AdminRole, SectionSnapshot
+from network.audit import COORDINATOR_INVITED, SECTION_DEACTIVATED
+from network.models import AdminCountry, AdminEvent, AdminRole, SectionSnapshot
 from network.scope import scope_of
 from network.statistics import selectors as stats
 from tenants.models import Domain, Section
@@ -153,6 +156,54 @@ def test_anyone_else_is_refused(db, public_client):
     for path in ("sections/", "statistics/"):
         response = client.get(f"/api/v1/network/{path}")
         assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+
+
+def test_closing_and_reopening_a_portal_in_scope_with_its_audit(national_fr, lille, berlin):
+    response = national_fr.post(
+        f"/api/v1/network/sections/{lille.pk}/active/",
+        {"active": False},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["is_active"] is False
+    assert Section.objects.get(pk=lille.pk).is_active is False
+    actions = list(AdminEvent.objects.values_list("action", flat=True))
+    assert actions == [SECTION_DEACTIVATED]
+    national_fr.post(  # again: nothing more happens
+        f"/api/v1/network/sections/{lille.pk}/active/",
+        {"active": False},
+        content_type="application/json",
+    )
+    assert AdminEvent.objects.count() == 1
+    out_of_scope = national_fr.post(
+        f"/api/v1/network/sections/{berlin.pk}/active/",
+        {"active": False},
+        content_type="application/json",
+    )
+    assert out_of_scope.status_code == 404 and Section.objects.get(pk=berlin.pk).is_active
+    refused = national_fr.post(
+        f"/api/v1/network/sections/{lille.pk}/active/", {}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and list(refused.json()["fields"]) == ["active"]
+
+
+def test_inviting_a_coordinator_once_with_the_email_and_audit(
+    national_fr, lille, django_capture_on_commit_callbacks
+):
+    url = f"/api/v1/network/sections/{lille.pk}/coordinators/"
+    body = {"email": "Second@Lille.example.org"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = national_fr.post(url, body, content_type="application/json")
+    assert response.status_code == 201
+    emails = [row["email"] for row in response.json()]
+    assert emails == ["coordinator@lille.example.org", "second@lille.example.org"]
+    with schema_context("lille"):
+        invited = User.objects.get(email="second@lille.example.org")
+        assert invited.is_coordinator and not invited.has_usable_password()
+    assert [message.to for message in mail.outbox] == [["second@lille.example.org"]]
+    assert AdminEvent.objects.filter(action=COORDINATOR_INVITED).count() == 1
+    again = national_fr.post(url, body, content_type="application/json")
+    assert again.status_code == 400 and "already has an account" in again.json()["message"]
+    assert len(mail.outbox) == 1
 
 
 def test_the_directory_lists_what_the_landing_page_lists(public_client, berlin):
