@@ -19,6 +19,7 @@ from api.permissions import IsCoordinator
 from api.webforms import cleaned, query_parameters
 from core import services
 from core.models import CoordinatorNote, Profile, ProfileLanguage
+from core.signin.models import ExternalIdentity
 from matching import students as selectors
 from matching.forms import StudentFilterForm
 from matching.models import Pair
@@ -89,18 +90,30 @@ class PairHistorySerializer(serializers.ModelSerializer):
         return partner.user.get_full_name() if partner else ""
 
 
+class IdentitySerializer(serializers.ModelSerializer):
+    """A sign-in service linked to the student's account (MyAcademicID: their institution
+    and European Student Identifiers, as the service last gave them)."""
+
+    class Meta:
+        model = ExternalIdentity
+        fields = ["provider", "home_organization", "student_identifiers", "linked_at"]
+
+
 class StudentDetailSerializer(StudentSerializer):
     """What the coordinator's page of a student shows (its notes: `students/{id}/notes/`)."""
 
     languages = SpokenLanguageSerializer(many=True, read_only=True)
     hobbies = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    sign_in_services = IdentitySerializer(
+        source="user.external_identities", many=True, read_only=True
+    )
     pairs = serializers.SerializerMethodField()
 
     class Meta(StudentSerializer.Meta):
         fields = [*StudentSerializer.Meta.fields, "language", "birth_date", "gender"]
         fields += ["preferred_buddy_gender", "faculty", "study_level", "languages", "hobbies"]
         fields += ["home_university", "available_from", "available_until", "capacity"]
-        fields += ["phone", "instagram", "about", "note_for_buddy", "pairs"]
+        fields += ["phone", "instagram", "about", "note_for_buddy", "sign_in_services", "pairs"]
 
     @extend_schema_field(PairHistorySerializer(many=True))
     def get_pairs(self, profile: Profile) -> list[dict]:
@@ -144,7 +157,11 @@ class StudentDetail(generics.RetrieveAPIView):
 
     def get_queryset(self):
         profiles = Profile.objects.select_related("user", "place_of_study").prefetch_related(
-            Prefetch("languages"), "hobbies"
+            "languages",
+            "hobbies",
+            Prefetch(
+                "user__external_identities", queryset=ExternalIdentity.objects.order_by("provider")
+            ),
         )
         return selectors.with_pair_state(profiles, timezone.localdate())
 

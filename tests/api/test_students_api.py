@@ -3,12 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api_clients import ids, token_client
 from core import services as core_services
 from core.models import AuditEvent, CoordinatorNote, Profile
 from core.outbox.models import OutboxMessage
+from core.signin.models import ExternalIdentity
 from factories import HobbyFactory, PairFactory, PlaceOfStudyFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +99,22 @@ def test_a_row_says_what_the_page_says(coordinator, people):
     assert "phone" not in ana  # the list is the page's table; the detail has the rest
 
 
+def test_a_page_of_students_costs_the_same_queries_whatever_its_length(
+    lille, coordinator, people, in_section
+):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert coordinator.get("/api/v1/students/").status_code == 200
+        return len(captured)
+
+    queries()  # the session, the section's settings: read once
+    few = queries()
+    with in_section(lille):
+        for _ in range(10):
+            ProfileFactory()
+    assert queries() == few
+
+
 def test_bad_filters_are_a_400_naming_them(coordinator, people):
     response = coordinator.get(
         "/api/v1/students/", {"role": "teacher", "place_of_study": 999999, "arrival_month": "x"}
@@ -114,9 +133,16 @@ def test_the_list_works_with_a_token_and_pages(lille, coordinator_user, people):
     assert body["next"]
 
 
-def test_the_detail_shows_the_profile_and_pairs(coordinator, people):
+def test_the_detail_shows_the_profile_and_pairs(lille, coordinator, people, in_section):
     lucas = people["lucas"]
+    with in_section(lille):
+        ExternalIdentity.objects.create(
+            user=lucas.user, provider="esn", subject="lucas-esn", home_organization="univ-lille.fr"
+        )
     body = coordinator.get(f"/api/v1/students/{lucas.pk}/").json()
+    assert [(s["provider"], s["home_organization"]) for s in body["sign_in_services"]] == [
+        ("esn", "univ-lille.fr")
+    ]
     assert body["email"] == "lucas@x.org"
     assert body["role"] == "buddy"
     assert body["capacity"] == 2
