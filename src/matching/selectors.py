@@ -1,9 +1,12 @@
 """Reads for matching: the engine's input, and why students were left without a buddy."""
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.models import Profile, ProfileLanguage
@@ -86,7 +89,9 @@ class BuddyInput:
     policy: MatchingPolicy
 
 
-def buddy_input(buddy: Profile, only: int | None = None) -> BuddyInput | None:
+def buddy_input(
+    buddy: Profile, only: int | None = None, policy: MatchingPolicy | None = None
+) -> BuddyInput | None:
     """The input to rank requests for `buddy` (only incoming student `only`, if given), in a
     constant number of queries; None when the buddy does not take part (left, unverified,
     availability over). A student pinned to another buddy is left out: a coordinator chose."""
@@ -98,17 +103,66 @@ def buddy_input(buddy: Profile, only: int | None = None) -> BuddyInput | None:
     )
     if only is not None:
         incoming_qs = incoming_qs.filter(pk=only)
-    rows = _incoming_rows(incoming_qs.order_by("arrival_date", "pk"))
-    languages, hobbies = _languages_and_hobbies([found.pk, *(row.pk for row in rows)])
+    incoming = _cached_incoming(incoming_qs.order_by("arrival_date", "pk"))
+    languages, hobbies = _languages_and_hobbies([found.pk])
     forbidden = ForbiddenPair.objects.filter(buddy=buddy)
     if only is not None:
         forbidden = forbidden.filter(incoming_id=only)
     return BuddyInput(
         _buddy(found, languages, hobbies, _assigned_nationalities([found.pk])),
-        [_incoming(row, languages, hobbies) for row in rows],
+        incoming,
         {str(pk) for pk in forbidden.values_list("incoming_id", flat=True)},
-        MatchingPolicy.load(),
+        policy or MatchingPolicy.load(),
     )
+
+
+class _IncomingCache:
+    """Incoming students as the engine sees them, kept by the process between requests.
+
+    Every buddy's requests page reads every waiting student: thousands of rows, languages and
+    hobbies, turned into engine profiles, each time. The profiles stay the same until the
+    student edits their profile, which saves the row (languages and hobbies are replaced in
+    the same service): so a profile is kept under (schema, id, updated_at), and a page reads
+    only ids and times, and the rows of the students it has not seen as they are now. Who is
+    waiting is read every time; only what the engine reads of them is kept. Least recently
+    used profiles go past `limit`.
+    """
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._kept: OrderedDict[tuple, Incoming] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def profiles(self, profiles: QuerySet[Profile]) -> list[Incoming]:
+        """The engine profiles of `profiles`, in its order."""
+        schema = connection.schema_name
+        keys = list(profiles.annotate(version=_VERSION).values_list("pk", "version"))
+        found: dict[int, Incoming] = {}
+        with self._lock:
+            for pk, updated_at in keys:
+                person = self._kept.get((schema, pk, updated_at))
+                if person is not None:
+                    self._kept.move_to_end((schema, pk, updated_at))
+                    found[pk] = person
+        missing = [pk for pk, _at in keys if pk not in found]
+        if missing:
+            rows = Profile.objects.filter(pk__in=missing).annotate(version=_VERSION)
+            rows = rows.values_list(*_INCOMING_COLUMNS, "version", named=True)
+            languages, hobbies = _languages_and_hobbies(missing)
+            with self._lock:
+                for row in rows:
+                    found[row.pk] = self._kept[(schema, row.pk, row.version)] = _incoming(
+                        row, languages, hobbies
+                    )
+                while len(self._kept) > self.limit:
+                    self._kept.popitem(last=False)
+        return [found[pk] for pk, _at in keys if pk in found]
+
+
+# a profile's version: when it was saved, as text (parsing thousands of datetimes costs more)
+_VERSION = Cast("updated_at", CharField())
+_incoming_cache = _IncomingCache()
+_cached_incoming = _incoming_cache.profiles
 
 
 # What the engine reads of an incoming student, read as tuples: a run or a requests page

@@ -347,3 +347,24 @@ def test_the_settings_page_saves_what_requests_show_and_the_limit(
     assert set(bad.context["form"].errors) == {"request_fields", "pick_limit", "pick_period_days"}
     french = section_client(lille, coordinator_user, language="fr")
     assert "Qui forme les paires" in french.get("/coordinator/matching/settings/").text
+
+
+def test_a_profile_edit_shows_at_once_though_the_engine_profiles_are_kept(lille, in_section):
+    """The engine profiles of waiting students are kept between pages (by the time the row was
+    saved): a student who changes their languages is ranked as they are now."""
+    from core.services import SpokenLanguage, update_profile
+
+    with in_section(lille):
+        set_policy(request_fields=[RequestField.FIRST_NAME])
+        me = buddy()
+        student = incoming_student(user__first_name="Changing")
+        assert [card.first_name for card in selectors.requests_for(me).cards] == ["Changing"]
+        update_profile(
+            Profile.objects.get(pk=student.pk),
+            first_name="Changing",
+            last_name="Surnameson",
+            profile_fields={},
+            hobbies=[],
+            languages=[SpokenLanguage("de", "fluent")],
+        )
+        assert selectors.requests_for(me).cards == []

@@ -141,7 +141,7 @@ def requests_for(buddy: Profile, page_number: str | int | None = 1) -> Requests:
         return Requests("closed")
     if buddy.role != Profile.Role.BUDDY:
         return Requests("not_a_buddy")
-    data = buddy_input(buddy)
+    data = buddy_input(buddy, policy=policy)
     if data is None:
         return Requests("not_taking_part")
     if data.buddy.capacity <= 0:
