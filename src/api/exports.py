@@ -13,6 +13,7 @@ from api.webforms import body_serializer, cleaned
 from matching.exports import services
 from matching.exports.files import csv_response
 from matching.exports.forms import ExportForm, PairExportForm, StudentExportForm
+from matching.exports.selectors import Export
 
 StudentExportRequest = body_serializer(StudentExportForm, "StudentExportRequest")
 PairExportRequest = body_serializer(PairExportForm, "PairExportRequest")
@@ -31,6 +32,21 @@ def _checked(request: Request, form_class: type[ExportForm], serializer_class) -
     return form
 
 
+class _Export(APIView):
+    """An export: the body checked by the page's form, the file its service makes."""
+
+    permission_classes = [IsCoordinator]
+    renderer_classes = RENDERERS
+    kind: str
+    form_class: type[ExportForm]
+    body_class: type
+
+    def post(self, request: Request) -> StreamingHttpResponse:
+        form = _checked(request, self.form_class, self.body_class)
+        export = self.export(request, form.ordered_columns(), form.cleaned_data)
+        return csv_response(request.section, self.kind, export, form.cleaned_data["separator"])
+
+
 @extend_schema(
     tags=["exports"],
     summary="The students as a CSV file (the export is in the audit log)",
@@ -38,17 +54,13 @@ def _checked(request: Request, form_class: type[ExportForm], serializer_class) -
     request=StudentExportRequest,
     responses=csv_file("One line per student, the columns chosen, UTF-8 with a BOM."),
 )
-class StudentExport(APIView):
-    permission_classes = [IsCoordinator]
-    renderer_classes = RENDERERS
+class StudentExport(_Export):
+    kind, form_class, body_class = "students", StudentExportForm, StudentExportRequest
 
-    def post(self, request: Request) -> StreamingHttpResponse:
-        form = _checked(request, StudentExportForm, StudentExportRequest)
-        data = form.cleaned_data
-        export = services.export_students(
-            request.user, columns=form.ordered_columns(), role=data["role"], status=data["status"]
+    def export(self, request: Request, columns: list[str], data: dict) -> Export:
+        return services.export_students(
+            request.user, columns=columns, role=data["role"], status=data["status"]
         )
-        return csv_response(request.section, "students", export, data["separator"])
 
 
 @extend_schema(
@@ -58,17 +70,11 @@ class StudentExport(APIView):
     request=PairExportRequest,
     responses=csv_file("One line per pair, the columns chosen, UTF-8 with a BOM."),
 )
-class PairExport(APIView):
-    permission_classes = [IsCoordinator]
-    renderer_classes = RENDERERS
+class PairExport(_Export):
+    kind, form_class, body_class = "pairs", PairExportForm, PairExportRequest
 
-    def post(self, request: Request) -> StreamingHttpResponse:
-        form = _checked(request, PairExportForm, PairExportRequest)
-        data = form.cleaned_data
-        export = services.export_pairs(
-            request.user, columns=form.ordered_columns(), state=data["state"]
-        )
-        return csv_response(request.section, "pairs", export, data["separator"])
+    def export(self, request: Request, columns: list[str], data: dict) -> Export:
+        return services.export_pairs(request.user, columns=columns, state=data["state"])
 
 
 urlpatterns = [
