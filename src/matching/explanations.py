@@ -43,8 +43,8 @@ def language_names(codes: list[str]) -> str:
 
 def reasons(details: dict, hobby_names: dict[str, str], *, for_buddy: bool = False) -> list[str]:
     """Why a pair was suggested, from the engine's facts behind its score. `for_buddy`: the
-    words an offer tells the buddy, without the age difference (the other student's age is
-    not theirs to know) or their own experience."""
+    words an offer tells the buddy (to them), without the age difference (the other student's
+    age is not theirs to know) or their own experience."""
     sentences = []
     if details.get("shared_languages"):
         sentences.append(
@@ -72,7 +72,20 @@ def reasons(details: dict, hobby_names: dict[str, str], *, for_buddy: bool = Fal
         )
     outside = details.get("days_outside_availability")
     if outside == 0:
-        sentences.append(_("arrives while the buddy is available"))
+        sentences.append(
+            _("arrives while you are available")
+            if for_buddy
+            else _("arrives while the buddy is available")
+        )
+    elif outside is not None and for_buddy:
+        sentences.append(
+            ngettext(
+                "arrives %(days)d day outside your availability",
+                "arrives %(days)d days outside your availability",
+                outside,
+            )
+            % {"days": outside}
+        )
     elif outside is not None:
         sentences.append(
             ngettext(

@@ -158,6 +158,7 @@ def test_accepting_makes_the_pair_and_emails_both_once(
     buddy = client_for(lille, offer.buddy.user)
     page = buddy.get("/account/").content.decode()
     assert "Would you be Ana's buddy?" in page and "Cooking" in page
+    assert "arrives while you are available" in page and "years apart" not in page
     assert "Garcíaprivate" not in page and "ana@example.org" not in page
     with django_capture_on_commit_callbacks(execute=True):
         answer = buddy.post(f"/account/offers/{offer.pk}/accept/", follow=True)
@@ -453,3 +454,48 @@ def test_the_offer_on_the_account_page_is_in_the_buddys_language(
     page = client_for(lille, offer.buddy.user, language="fr").get("/account/").content.decode()
     assert "Voulez-vous être le buddy de Ana ?" in page and "Cooking" in page
     assert english_texts_left_in(page) == []
+
+
+def test_confirming_on_the_review_page_in_accept_mode_says_offers_and_makes_them_in_batches(
+    coordinator, lille, in_section, django_capture_on_commit_callbacks, monkeypatch
+):
+    from factories import MatchRunFactory, ProposalFactory
+
+    monkeypatch.setattr(services, "CONFIRM_BATCH", 2)  # several batches
+    with in_section(lille):
+        set_mode(ACCEPT)
+        run = MatchRunFactory()
+        for _ in range(5):
+            ProposalFactory(run=run, buddy=ProfileFactory(buddy=True, capacity=1))
+    decide = f"/coordinator/matching/runs/{run.pk}/decide/"
+    asked = coordinator.post(decide, {"action": "confirm_all"}).content.decode()
+    assert "5 proposals will be offered to their buddies" in asked
+    assert "Yes, offer 5 pairs" in asked
+    with django_capture_on_commit_callbacks(execute=True):
+        coordinator.post(decide, {"action": "confirm_all", "sure": "yes"})
+    with in_section(lille):
+        confirmation = Confirmation.objects.get()
+        assert (confirmation.as_offers, confirmation.status, confirmation.confirmed) == (
+            True,
+            "done",
+            5,
+        )
+        assert Offer.objects.filter(status=Offer.Status.PENDING).count() == 5
+        assert not Pair.objects.exists()
+        assert len(emails_named(OFFER_EMAIL)) == 5
+    with in_section(lille):
+        buddies = sorted(Offer.objects.values_list("buddy__user__email", flat=True))
+    assert sorted(m.to[0] for m in mail.outbox) == buddies
+
+
+def test_a_buddys_data_download_lists_their_offers_without_the_other_student(
+    run, lille, client_for, coordinator_user, django_capture_on_commit_callbacks
+):
+    confirm_all(coordinator_user, run, django_capture_on_commit_callbacks)
+    offer = offer_of(run)
+    offers.decline_offer(offer.buddy, offer.pk, "Busy")
+    data = client_for(lille, offer.buddy.user).get("/account/export/").json()
+    assert [(row["status"], row["decline_reason"]) for row in data["offers"]] == [
+        ("declined", "Busy")
+    ]
+    assert "Ana" not in str(data["offers"])
