@@ -32,6 +32,7 @@ from core.translated import other_languages
 from matching import students as student_selectors
 from matching.followup.selectors import pairs_needing_attention
 from matching.forms import StudentFilterForm
+from matching.offers.selectors import offer_counts
 
 STUDENTS_PER_PAGE = 50
 EVENTS_PER_PAGE = 100
@@ -61,6 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "incoming__user", "buddy__user"
             )[:20],
             "ended_pairs": selectors.ended_pairs_needing_attention(today)[:20],
+            "offers": offer_counts(),
             "failed_emails": [
                 (row, email_label(row.name)) for row in failed_messages()[:FAILED_EMAILS_SHOWN]
             ],

@@ -499,3 +499,21 @@ def test_a_buddys_data_download_lists_their_offers_without_the_other_student(
         ("declined", "Busy")
     ]
     assert "Ana" not in str(data["offers"])
+
+
+def test_the_dashboard_counts_pending_and_turned_down_offers(
+    run, lille, coordinator, coordinator_user, django_capture_on_commit_callbacks
+):
+    assert "Offers to buddies" not in coordinator.get("/coordinator/").content.decode()
+    confirm_all(coordinator_user, run, django_capture_on_commit_callbacks)
+    Offer.objects.create(
+        incoming=ProfileFactory(),
+        buddy=ProfileFactory(buddy=True),
+        status=Offer.Status.EXPIRED,
+        expires_at=timezone.now(),
+        decided_at=timezone.now() - timedelta(days=1),
+    )
+    page = coordinator.get("/coordinator/").content.decode()
+    assert "1 offer waits for the buddy's answer" in page
+    assert "1 offer declined or expired this week" in page
+    assert 'href="/coordinator/matching/offers/?status=pending"' in page

@@ -1,6 +1,9 @@
 """Reads of offers: what a buddy has to answer, and the coordinators' list."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from core.models import Profile
@@ -44,3 +47,25 @@ def offers_for_coordinators(status: str = "") -> QuerySet[Offer]:
 
 def pending_count() -> int:
     return Offer.objects.filter(status=Offer.Status.PENDING).count()
+
+
+@dataclass(frozen=True)
+class OfferCounts:
+    pending: int
+    # declined or expired in the last week: students back to waiting, for the dashboard
+    turned_down: int
+
+
+def offer_counts(now=None) -> OfferCounts:
+    """The dashboard's figures, in one query."""
+    since = (now or timezone.now()) - timedelta(days=7)
+    counts = Offer.objects.aggregate(
+        pending=Count("pk", filter=Q(status=Offer.Status.PENDING)),
+        turned_down=Count(
+            "pk",
+            filter=Q(
+                status__in=[Offer.Status.DECLINED, Offer.Status.EXPIRED], decided_at__gte=since
+            ),
+        ),
+    )
+    return OfferCounts(counts["pending"], counts["turned_down"])
