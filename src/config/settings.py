@@ -438,6 +438,9 @@ SPECTACULAR_SETTINGS = {
         "ProgrammeStateEnum": "api.me.account.STATES",
         "StudentStateEnum": "api.students.ProgrammeState.STATES",
         "OfferStatusEnum": "matching.offers.models.Offer.Status",
+        "MatchRunStatusEnum": "matching.models.MatchRun.Status",
+        "ProposalStatusEnum": "matching.models.Proposal.Status",
+        "ConfirmationStatusEnum": "matching.models.Confirmation.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -43,6 +43,8 @@ def test_a_run_starts_runs_and_reports_its_figures(
 
     run = coordinator.get(run_url(started["id"])).json()
     assert (run["status"], run["progress"], run["error"]) == ("succeeded", 100, "")
+    # what the review page sums up: one proposal to decide, two students not told yet
+    assert (run["to_decide"], run["not_told"], run["latest_confirmation"]) == (1, 2, None)
     with in_section(lille):
         row = MatchRun.objects.get(pk=started["id"])
         assert Proposal.objects.filter(run=row).count() == 1

@@ -82,6 +82,30 @@ class RunSerializer(serializers.ModelSerializer):
         return RunResultSerializer(run).data
 
 
+class RunDetailSerializer(RunSerializer):
+    """A run with what its review page sums up: what is left to decide and to tell."""
+
+    to_decide = serializers.SerializerMethodField()
+    not_told = serializers.SerializerMethodField()
+    latest_confirmation = serializers.SerializerMethodField()
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "to_decide", "not_told", "latest_confirmation"]
+
+    def get_to_decide(self, run: MatchRun) -> int:
+        """Its proposals nobody has confirmed or rejected yet."""
+        return review.to_decide(run)
+
+    def get_not_told(self, run: MatchRun) -> int:
+        """The students it left waiting who are not told yet (see tell-waiting)."""
+        return review.not_told(run)
+
+    def get_latest_confirmation(self, run: MatchRun) -> int | None:
+        """The id of its latest confirmation (see confirmations/<id>/), null before any."""
+        confirmation = review.latest_confirmation(run)
+        return confirmation.pk if confirmation else None
+
+
 class StartRunSerializer(serializers.Serializer):
     students = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
@@ -127,7 +151,7 @@ class StartRun(APIView):
     "nothing changed.",
 )
 class RunDetail(generics.RetrieveAPIView):
-    serializer_class = RunSerializer
+    serializer_class = RunDetailSerializer
     permission_classes = [IsCoordinator]
 
     def get_object(self) -> MatchRun:
