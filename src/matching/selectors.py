@@ -1,6 +1,7 @@
 """Reads for matching: the engine's input, and why students were left without a buddy."""
 
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
@@ -125,35 +126,43 @@ class _IncomingCache:
     the same service): so a profile is kept under (schema, id, updated_at), and a page reads
     only ids and times, and the rows of the students it has not seen as they are now. Who is
     waiting is read every time; only what the engine reads of them is kept. Least recently
-    used profiles go past `limit`.
+    used profiles go past `limit`, and none is kept longer than `max_age` seconds: a student
+    erased meanwhile is never shown (they are not waiting), and no process holds what the
+    engine read of them for longer than that.
     """
 
-    def __init__(self, limit: int = 50_000) -> None:
-        self.limit = limit
-        self._kept: OrderedDict[tuple, Incoming] = OrderedDict()
+    def __init__(self, limit: int = 50_000, max_age: float = 900) -> None:
+        self.limit, self.max_age = limit, max_age
+        self._kept: OrderedDict[tuple, tuple[Incoming, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._swept = time.monotonic()
 
     def profiles(self, profiles: QuerySet[Profile]) -> list[Incoming]:
         """The engine profiles of `profiles`, in its order."""
         schema = connection.schema_name
         keys = list(profiles.annotate(version=_VERSION).values_list("pk", "version"))
         found: dict[int, Incoming] = {}
+        now = time.monotonic()
         with self._lock:
-            for pk, updated_at in keys:
-                person = self._kept.get((schema, pk, updated_at))
-                if person is not None:
-                    self._kept.move_to_end((schema, pk, updated_at))
-                    found[pk] = person
+            if now - self._swept > 60:  # what went past its age, seen again or not
+                for key in [k for k, (_p, at) in self._kept.items() if now - at >= self.max_age]:
+                    del self._kept[key]
+                self._swept = now
+            for pk, version in keys:
+                kept = self._kept.get((schema, pk, version))
+                if kept is not None and now - kept[1] < self.max_age:
+                    self._kept.move_to_end((schema, pk, version))
+                    found[pk] = kept[0]
         missing = [pk for pk, _at in keys if pk not in found]
         if missing:
             rows = Profile.objects.filter(pk__in=missing).annotate(version=_VERSION)
-            rows = rows.values_list(*_INCOMING_COLUMNS, "version", named=True)
+            rows = list(rows.values_list(*_INCOMING_COLUMNS, "version", named=True))
             languages, hobbies = _languages_and_hobbies(missing)
             with self._lock:
                 for row in rows:
-                    found[row.pk] = self._kept[(schema, row.pk, row.version)] = _incoming(
-                        row, languages, hobbies
-                    )
+                    found[row.pk] = _incoming(row, languages, hobbies)
+                    self._kept[(schema, row.pk, row.version)] = (found[row.pk], now)
+                    self._kept.move_to_end((schema, row.pk, row.version))
                 while len(self._kept) > self.limit:
                     self._kept.popitem(last=False)
         return [found[pk] for pk, _at in keys if pk in found]

@@ -368,3 +368,21 @@ def test_a_profile_edit_shows_at_once_though_the_engine_profiles_are_kept(lille,
             languages=[SpokenLanguage("de", "fluent")],
         )
         assert selectors.requests_for(me).cards == []
+
+
+def test_kept_engine_profiles_are_read_again_past_their_age(lille, in_section, monkeypatch):
+    from matching import selectors as matching_selectors
+
+    cache = matching_selectors._incoming_cache
+    with in_section(lille):
+        set_policy(request_fields=[RequestField.FIRST_NAME])
+        me = buddy()
+        incoming_student(user__first_name="Kept")
+        selectors.requests_for(me)
+        kept = [key for key in cache._kept if key[0] == "lille"]
+        assert kept
+        clock = matching_selectors.time.monotonic() + cache.max_age + 61
+        monkeypatch.setattr(matching_selectors.time, "monotonic", lambda: clock)
+        ProfileFactory(buddy=True)  # any page sweeps what is past its age
+        selectors.requests_for(buddy())
+        assert all(cache._kept[key][1] == clock for key in kept if key in cache._kept)
