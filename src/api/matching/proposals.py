@@ -4,7 +4,7 @@ coordinator's decisions: confirm (a task, with its progress), reject, tell the w
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from api.idempotency import idempotent
 from api.matching.common import TAGS, StudentFactsSerializer
 from api.permissions import IsCoordinator
 from api.webforms import cleaned, query_parameters
-from matching import review, selectors, services
+from matching import review, services
 from matching.explanations import hobby_names
 from matching.forms import ReviewFilterForm
 from matching.models import Confirmation, MatchRun, Proposal
@@ -209,32 +209,6 @@ class ConfirmationDetail(generics.RetrieveAPIView):
         return get_object_or_404(Confirmation, pk=self.kwargs["confirmation_id"])
 
 
-class WaitingEntrySerializer(serializers.Serializer):
-    reason = serializers.CharField(help_text="WaitingListEntry.Reason")
-    label = serializers.CharField(source="get_reason_display")
-    run = serializers.IntegerField(source="run_id", allow_null=True)
-    told_at = serializers.DateTimeField(allow_null=True)
-
-
-class WaitingStudentSerializer(StudentFactsSerializer):
-    last_run = serializers.SerializerMethodField()
-
-    @extend_schema_field(WaitingEntrySerializer(allow_null=True))
-    def get_last_run(self, profile) -> dict | None:
-        """Why the last run that considered them left them waiting (null: in no run yet)."""
-        entry = getattr(profile, "waiting_list_entry", None)
-        return WaitingEntrySerializer(entry).data if entry is not None else None
-
-
-@extend_schema(tags=TAGS, summary="The incoming students waiting for a buddy, as the page")
-class WaitingList(generics.ListAPIView):
-    serializer_class = WaitingStudentSerializer
-    permission_classes = [IsCoordinator]
-
-    def get_queryset(self):
-        return selectors.waiting_students()
-
-
 urlpatterns = [
     path("match-runs/<int:run_id>/proposals/", ProposalList.as_view(), name="proposals"),
     path(
@@ -253,5 +227,4 @@ urlpatterns = [
         ConfirmationDetail.as_view(),
         name="confirmation",
     ),
-    path("waiting/", WaitingList.as_view(), name="waiting"),
 ]
