@@ -124,11 +124,12 @@ _FACT_SHOWN_WITH = {
 
 
 def request_reasons(details: dict, hobby_names: dict[str, str], shown: frozenset) -> list[str]:
-    """Why a request fits a buddy, in the words of the review, from the facts about what the
-    section shows of the student only (`shown`: `RequestField` values)."""
+    """Why a request fits a buddy, in the words an offer tells the buddy, from the facts about
+    what the section shows of the student only (`shown`: `RequestField` values)."""
     return reasons(
         {fact: value for fact, value in details.items() if _FACT_SHOWN_WITH.get(fact) in shown},
         hobby_names,
+        for_buddy=True,
     )
 
 

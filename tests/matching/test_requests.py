@@ -79,8 +79,8 @@ def test_by_default_everything_but_gender_shows_and_still_no_private_field(lille
             assert (text in page) == (field != RequestField.GENDER), text
     for text in NEVER:
         assert text not in page, text
-    # the reasons speak of what is shown: a shared language, the arrival
-    assert "both speak English" in page
+    # the reasons speak of what is shown (a shared language, the arrival), to the buddy
+    assert "both speak English" in page and "arrives while you are available" in page
 
 
 def test_reasons_speak_only_of_what_is_shown(lille, in_section):
