@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.csv_answers import RENDERERS, csv_file
+from api.csv_answers import FileNegotiation, csv_file
 from api.permissions import IsCoordinator
 from api.webforms import cleaned, one_of
 from core.events import selectors, services
@@ -234,7 +234,7 @@ class EventAttendees(generics.ListAPIView):
 )
 class EventAttendeesExport(APIView):
     permission_classes = [IsCoordinator]
-    renderer_classes = RENDERERS
+    content_negotiation_class = FileNegotiation
 
     def get(self, request: Request, event_id: int) -> HttpResponse:
         event = get_object_or_404(Event, pk=event_id)

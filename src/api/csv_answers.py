@@ -1,24 +1,17 @@
-"""Answers in CSV (the exports): the renderer that lets a client ask for `text/csv`.
+"""Answers in CSV (the exports): the views return the files the services build, as they are.
 
-The views return the CSV files the services build, as they are; refusals are JSON whatever
-the client asked for (api.errors): nothing is ever rendered here.
+A client may ask for `text/csv` (or anything else): what DRF renders itself on these views,
+a refusal or an OPTIONS answer, is JSON, as everywhere in the API.
 """
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import renderers
+from rest_framework.negotiation import DefaultContentNegotiation
 
 
-class CSVRenderer(renderers.BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
-        raise NotImplementedError("the views answer their CSV files themselves")
-
-
-RENDERERS = [renderers.JSONRenderer, CSVRenderer]
+class FileNegotiation(DefaultContentNegotiation):
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def csv_file(description: str) -> dict:

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from api.csv_answers import RENDERERS, csv_file
+from api.csv_answers import FileNegotiation, csv_file
 from api.permissions import IsCoordinator
 from api.webforms import body_serializer, cleaned
 from matching.exports import services
@@ -36,7 +36,7 @@ class _Export(APIView):
     """An export: the body checked by the page's form, the file its service makes."""
 
     permission_classes = [IsCoordinator]
-    renderer_classes = RENDERERS
+    content_negotiation_class = FileNegotiation
     kind: str
     form_class: type[ExportForm]
     body_class: type

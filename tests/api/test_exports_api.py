@@ -96,3 +96,20 @@ def test_a_script_exports_with_a_read_write_token_not_a_read_one(lille, coordina
         "/api/v1/exports/pairs/", {}, content_type="application/json"
     )
     assert refused.status_code == 403  # an export is a POST, as on the page
+
+
+def test_what_the_api_renders_itself_on_a_csv_endpoint_is_json(coordinator, people):
+    """A refusal or an OPTIONS answer, whatever the client asked for (found by schemathesis)."""
+    refused = coordinator.post(
+        "/api/v1/exports/pairs/?format=csv",
+        {"state": "old"},
+        content_type="application/json",
+        HTTP_ACCEPT="text/csv",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {"state": [refused.json()["fields"]["state"][0]]}
+    options = coordinator.options("/api/v1/exports/students/?format=csv", HTTP_ACCEPT="text/csv")
+    assert options.status_code == 200
+    assert options["Content-Type"] == "application/json"
+    _raw, rows = download(coordinator, "pairs", {})  # a CSV asked for as such still comes
+    assert len(rows) == 2
