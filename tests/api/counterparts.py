@@ -60,6 +60,9 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "matching.exports.services.export_students": ("api:export_students",),
     "matching.exports.services.export_pairs": ("api:export_pairs",),
     "matching.choosing.services.take_request": ("api:take_request",),
+    # the mode a confirmation follows: read in the policy, told by each confirmation
+    "matching.services.offers_buddies": ("api:matching_policy", "api:confirmation"),
+    "network.lifecycle.coordinators_of": ("api:network_section",),
 }
 
 # A link only an email carries, a browser's redirect flow, or the section's own set-up.
@@ -74,7 +77,21 @@ _NETWORK_WRITE = (
     "a network admin's other writes (onboarding, join requests, a section's details, deactivating"
     " a coordinator, support access, admins) are done on the network pages for now"
 )
+# What the network pages list for their own writes, which the API leaves to them (above).
+_NETWORK_PAGES_READ = (
+    "lists what the network pages' own writes act on (admins, join requests, support"
+    " access), which the API leaves to those pages"
+)
+_SUPPORT_LINK = (
+    "a support access is a signed link the admin opens in a browser, read-only: never a"
+    " token an integration holds"
+)
 NOT_IN_THE_API: dict[str, str] = {
+    "network.admins.admins_in_scope": _NETWORK_PAGES_READ,
+    "network.joining.requests_in_scope": _NETWORK_PAGES_READ,
+    "network.support.grants_in_scope": _NETWORK_PAGES_READ,
+    "network.support.entry_link": _SUPPORT_LINK,
+    "network.support.grant_for_link": _SUPPORT_LINK,
     "network.joining.submit_join_request": (
         "asking to join is a form for people (a section to be), rate-limited per address"
     ),

@@ -110,3 +110,30 @@ def test_reset_puts_the_defaults_back(coordinator, lille, in_section):
     with in_section(lille):
         assert MatchingPolicy.load().weights == dict(DEFAULT_WEIGHTS)
         assert AuditEvent.objects.filter(action=actions.POLICY_CHANGED).count() == 2
+
+
+def test_the_matching_mode_and_what_requests_show_are_read_and_changed(
+    coordinator, lille, in_section
+):
+    body = coordinator.get(POLICY).json()
+    assert body["matching_mode"] == "coordinator"
+    assert "gender" not in body["request_fields"] and "first_name" in body["request_fields"]
+    changed = post(
+        coordinator,
+        UPDATE,
+        {
+            "matching_mode": "buddies_choose",
+            "request_fields": ["first_name", "languages"],
+            "pick_limit": 3,
+            "pick_period_days": 14,
+        },
+    )
+    assert changed.status_code == 200, changed.content
+    with in_section(lille):
+        policy = MatchingPolicy.load()
+    assert policy.matching_mode == "buddies_choose"
+    assert policy.request_fields == ["first_name", "languages"]
+    assert (policy.pick_limit, policy.pick_period_days) == (3, 14)
+    refused = post(coordinator, UPDATE, {"request_fields": ["email"], "pick_limit": 0})
+    assert refused.status_code == 400
+    assert set(refused.json()["fields"]) == {"request_fields", "pick_limit"}

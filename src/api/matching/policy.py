@@ -1,4 +1,5 @@
-"""The section's matching policy: weights, hard constraints, goal and nationality quota.
+"""The section's matching policy: who makes the pairs (the matching mode) and what requests
+show buddies who choose, then weights, hard constraints, goal and nationality quota.
 
 Validated by the settings page's form (matching.forms.PolicyForm), saved by the same service:
 an update changes the fields it sends and keeps the others.
@@ -16,11 +17,12 @@ from api.permissions import IsCoordinator
 from matching import services
 from matching.engine.policy import CRITERIA, HARD_CONSTRAINTS
 from matching.forms import PolicyForm
-from matching.models import MatchingPolicy
+from matching.models import MatchingPolicy, RequestField
 
 WEIGHT, HARD = "weight_", "hard_"
 # the form's fields that are the API's as they are
-PLAIN = ("mode", "nationality_quota", "offer_days")
+PLAIN = ("matching_mode", "request_fields", "pick_limit", "pick_period_days")
+PLAIN += ("mode", "nationality_quota", "offer_days")
 
 
 class WeightsSerializer(serializers.Serializer):
@@ -38,6 +40,30 @@ class HardConstraintsSerializer(serializers.Serializer):
 
 
 class PolicySerializer(serializers.Serializer):
+    matching_mode = serializers.ChoiceField(
+        choices=MatchingPolicy.MatchingMode.choices,
+        required=False,
+        help_text="Who makes the pairs: the coordinator with the algorithm, buddies choosing "
+        "from requests, or buddies accepting what the algorithm proposes. A change never "
+        "touches the pairs already made.",
+    )
+    request_fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=RequestField.choices),
+        required=False,
+        help_text="What a request shows buddies who choose (never an email, surname or age).",
+    )
+    pick_limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=20,
+        help_text="Requests a buddy may take per period.",
+    )
+    pick_period_days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text="The period of the pick limit, in days.",
+    )
     mode = serializers.ChoiceField(
         choices=MatchingPolicy.Mode.choices,
         required=False,
