@@ -2,9 +2,10 @@
 
 The web views are read (their source, not run): each call to a function of a module they
 imported as services (`from core import services`, `from core.services import withdraw`,
-`from matching import pairs as pair_services`, the network's `admins`, `joining`...) is a capability of the web. It must be in
-tests/api/counterparts.py, with the API endpoints that offer it (which must exist) or with the
-reason the API leaves it out. A new web capability without either fails here.
+`from matching import pairs as pair_services`, the network's `admins`, `joining`...) is a
+capability of the web. It must be in tests/api/counterparts.py, with the API endpoints that
+offer it (which must exist) or with the reason the API leaves it out. A new web capability
+without either fails here.
 """
 
 import ast
