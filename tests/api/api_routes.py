@@ -63,8 +63,9 @@ class Endpoint:
     `who`: the person it is for (coordinator: their session or their token; student: their
     session; anyone). `method` and `ok`: the call and what that person gets. `model`, `make`:
     the object the URL's id names (`make(**fields)` creates one in the current schema, `id=`
-    may choose it). `body(pk)`: a body that succeeds (for writes), `invalid`: a body the
-    endpoint refuses with 400, naming these fields in the error's `fields`. `kwargs`: the
+    may choose it). `body(pk)`: a body that succeeds (for writes), `invalid`: a body (for a
+    read, query parameters) the endpoint refuses with 400, naming `invalid_fields` in the
+    error's `fields`. A URL that answers several methods has a tuple, one per method. `kwargs`: the
     URL's other parameters. `query`: a query string to add to the URL.
     """
 
@@ -104,48 +105,66 @@ def _lille(**fields) -> Section:
 
 
 # --- a section's host ------------------------------------------------------------------------
-SECTION_TABLE: dict[str, Endpoint] = {
+SECTION_TABLE: dict[str, Endpoint | tuple[Endpoint, ...]] = {
     "api:not_found": anyone("get", 404),
     "api:tokens": coordinator("get", 200),
     # coordinators: students (tests/api/test_students_api.py)
-    "api:students": coordinator("get", 200, query="role=incoming&sort=name"),
+    "api:students": coordinator(
+        "get",
+        200,
+        query="role=incoming&sort=name",
+        invalid={"role": "teacher", "sort": "age"},
+        invalid_fields=("role", "sort"),
+    ),
     "api:student": coordinator("get", 200, **PROFILE),
-    "api:student_notes": coordinator(
-        "post",
-        201,
-        **PROFILE,
-        body=lambda pk: {"text": "Met at the welcome picnic."},
-        invalid={"text": ""},
-        invalid_fields=("text",),
+    "api:student_notes": (
+        coordinator("get", 200, **PROFILE),
+        coordinator(
+            "post",
+            201,
+            **PROFILE,
+            body=lambda pk: {"text": "Met at the welcome picnic."},
+            invalid={"text": ""},
+            invalid_fields=("text",),
+        ),
     ),
     "api:student_deactivate": coordinator("post", 200, **PROFILE),
     "api:student_reactivate": coordinator("post", 200, **PROFILE),
     # coordinators: imports of incoming students (tests/api/test_import_api.py)
-    "api:imports": coordinator(
-        "post",
-        201,
-        body=import_file,
-        invalid={"file": ""},
-        invalid_fields=("file",),
-        multipart=True,
+    "api:imports": (
+        coordinator("get", 200),
+        coordinator(
+            "post",
+            201,
+            body=import_file,
+            invalid={"file": ""},
+            invalid_fields=("file",),
+            multipart=True,
+        ),
     ),
     "api:import": coordinator("get", 200, **BATCH),
     "api:import_commit": coordinator("post", 200, model=BATCH["model"], make=committable_batch),
     # coordinators: events (tests/api/test_events_api.py)
-    "api:coordinator_events": coordinator(
-        "post",
-        201,
-        body=new_event,
-        invalid={"title": "", "capacity": 0},
-        invalid_fields=("title", "capacity", "starts_at", "place"),
+    "api:coordinator_events": (
+        coordinator("get", 200, invalid={"when": "someday"}, invalid_fields=("when",)),
+        coordinator(
+            "post",
+            201,
+            body=new_event,
+            invalid={"title": "", "capacity": 0},
+            invalid_fields=("title", "capacity", "starts_at", "place"),
+        ),
     ),
-    "api:coordinator_event": coordinator(
-        "patch",
-        200,
-        **EVENT,
-        body=lambda pk: {"capacity": 30, "place": "Citadelle"},
-        invalid={"capacity": 0, "ends_at": "yesterday"},
-        invalid_fields=("capacity", "ends_at"),
+    "api:coordinator_event": (
+        coordinator("get", 200, **EVENT),
+        coordinator(
+            "patch",
+            200,
+            **EVENT,
+            body=lambda pk: {"capacity": 30, "place": "Citadelle"},
+            invalid={"capacity": 0, "ends_at": "yesterday"},
+            invalid_fields=("capacity", "ends_at"),
+        ),
     ),
     "api:coordinator_event_attendees": coordinator("get", 200, **EVENT),
     "api:coordinator_event_attendees_export": coordinator("get", 200, **EVENT),
@@ -155,7 +174,14 @@ SECTION_TABLE: dict[str, Endpoint] = {
         "post", 202, body=lambda pk: {}, invalid={"students": ["x"]}, invalid_fields=("students",)
     ),
     "api:match_run": coordinator("get", 200, **RUN),
-    "api:proposals": coordinator("get", 200, **RUN_TO_DECIDE, query="sort=-score"),
+    "api:proposals": coordinator(
+        "get",
+        200,
+        **RUN_TO_DECIDE,
+        query="sort=-score",
+        invalid={"status": "maybe", "min_score": "high"},
+        invalid_fields=("status", "min_score"),
+    ),
     "api:proposals_confirm": coordinator(
         "post",
         202,
@@ -197,12 +223,15 @@ SECTION_TABLE: dict[str, Endpoint] = {
     "api:matching_policy_reset": coordinator("post", 200),
     "api:follow_up": coordinator("get", 200),
     "api:follow_up_handled": coordinator("post", 200, **PAIR),
-    "api:me": student(
-        "patch",
-        200,
-        body=lambda pk: {"faculty": "Medicine"},
-        invalid={"birth_date": "not a date", "languages": []},
-        invalid_fields=("birth_date", "languages"),
+    "api:me": (
+        student("get", 200),
+        student(
+            "patch",
+            200,
+            body=lambda pk: {"faculty": "Medicine"},
+            invalid={"birth_date": "not a date", "languages": []},
+            invalid_fields=("birth_date", "languages"),
+        ),
     ),
     "api:me_options": student("get", 200),
     "api:me_programme": student("get", 200),
@@ -233,45 +262,60 @@ SECTION_TABLE: dict[str, Endpoint] = {
         invalid={"reason": "x" * 301},
         invalid_fields=("reason",),
     ),
-    "api:coordinator_offers": coordinator("get", 200, query="status=pending"),
+    "api:coordinator_offers": coordinator(
+        "get", 200, query="status=pending", invalid={"status": "lost"}, invalid_fields=("status",)
+    ),
     "api:withdraw_offer": coordinator("post", 200, model=Offer, make=pending_offer),
     # coordinators: messages (tests/api/test_messages_api.py)
-    "api:messages": coordinator(
-        "post",
-        201,
-        body=new_draft,
-        invalid={"segment": "everybody", "subject_en": "Hello"},
-        invalid_fields=("segment",),
+    "api:messages": (
+        coordinator("get", 200),
+        coordinator(
+            "post",
+            201,
+            body=new_draft,
+            invalid={"segment": "everybody", "subject_en": "Hello"},
+            invalid_fields=("segment",),
+        ),
     ),
-    "api:message": coordinator(
-        "patch",
-        200,
-        **MESSAGE,
-        body=lambda pk: new_draft(pk) | {"subject_en": "Welcome party"},
-        invalid={"body_en": ""},
-        invalid_fields=("body_en",),
+    "api:message": (
+        coordinator("get", 200, **MESSAGE),
+        coordinator(
+            "patch",
+            200,
+            **MESSAGE,
+            body=lambda pk: new_draft(pk) | {"subject_en": "Welcome party"},
+            invalid={"body_en": ""},
+            invalid_fields=("body_en",),
+        ),
     ),
     "api:message_send": coordinator("post", 202, model=MESSAGE["model"], make=message_to_send),
     "api:message_deliveries": coordinator("get", 200, **MESSAGE),
     # coordinators: guides (tests/api/test_guides_api.py)
-    "api:coordinator_guides": coordinator(
-        "post",
-        201,
-        body=lambda pk: {
-            "title": "Your first week",
-            "body": "Open a bank account.",
-            "audience": "everyone",
-        },
-        invalid={"title": "", "audience": "teachers"},
-        invalid_fields=("title", "audience"),
+    "api:coordinator_guides": (
+        coordinator("get", 200),
+        coordinator(
+            "post",
+            201,
+            body=lambda pk: {
+                "title": "Your first week",
+                "body": "Open a bank account.",
+                "audience": "everyone",
+            },
+            invalid={"title": "", "audience": "teachers"},
+            invalid_fields=("title", "audience"),
+        ),
     ),
-    "api:coordinator_guide": coordinator(
-        "patch",
-        200,
-        **GUIDE,
-        body=lambda pk: {"published": True},
-        invalid={"language": "de"},
-        invalid_fields=("language",),
+    "api:coordinator_guide": (
+        coordinator("get", 200, **GUIDE),
+        coordinator("delete", 204, **GUIDE),
+        coordinator(
+            "patch",
+            200,
+            **GUIDE,
+            body=lambda pk: {"published": True},
+            invalid={"language": "de"},
+            invalid_fields=("language",),
+        ),
     ),
     # coordinators: exports (tests/api/test_exports_api.py)
     "api:export_students": coordinator(
@@ -291,10 +335,14 @@ SECTION_TABLE: dict[str, Endpoint] = {
 }
 
 # --- the root domain -------------------------------------------------------------------------
-PUBLIC_TABLE: dict[str, Endpoint] = {
+PUBLIC_TABLE: dict[str, Endpoint | tuple[Endpoint, ...]] = {
     "api:not_found": anyone("get", 404),
-    "api:directory": anyone("get", 200, query="country=FR"),
-    "api:network_sections": network_admin("get", 200, query="q=lille"),
+    "api:directory": anyone(
+        "get", 200, query="country=FR", invalid={"kind": "castle"}, invalid_fields=("kind",)
+    ),
+    "api:network_sections": network_admin(
+        "get", 200, query="q=lille", invalid={"country": "DE"}, invalid_fields=("country",)
+    ),
     "api:network_section": network_admin("get", 200, model=Section, make=_lille),
     "api:network_section_active": network_admin(
         "post",
@@ -314,23 +362,33 @@ PUBLIC_TABLE: dict[str, Endpoint] = {
         invalid={"email": "not an address"},
         invalid_fields=("email",),
     ),
-    "api:network_statistics": network_admin("get", 200, query="country=FR"),
+    "api:network_statistics": network_admin(
+        "get", 200, invalid={"semester": "1999-autumn"}, invalid_fields=("semester",)
+    ),
 }
 
 
-def endpoint_for(table: dict[str, Endpoint], route: Route) -> Endpoint:
-    endpoint = table.get(route.name)
-    if endpoint is None:
+def endpoints_of(table: dict, name: str) -> tuple[Endpoint, ...]:
+    """The ways the table calls a URL: one Endpoint, or one per method (a tuple)."""
+    entry = table.get(name, ())
+    return entry if isinstance(entry, tuple) else (entry,)
+
+
+def endpoint_for(table: dict, route: Route) -> Endpoint:
+    """The URL's first way of being called, each of them checked to fill the URL."""
+    endpoints = endpoints_of(table, route.name)
+    if not endpoints:
         pytest.fail(
             f"/{route.route} ({route.name}) is an endpoint the table of {__name__} does not"
             " know: add who it is for and how to call it"
         )
-    unfilled = set(route.params) - set(endpoint.kwargs) - set(route.int_params)
-    assert not unfilled, f"{route.name}: the table fills no value for {sorted(unfilled)}"
-    assert not (set(route.int_params) and endpoint.model is None), (
-        f"{route.name}: the table names no object for the id {route.int_params}"
-    )
-    return endpoint
+    for endpoint in endpoints:
+        unfilled = set(route.params) - set(endpoint.kwargs) - set(route.int_params)
+        assert not unfilled, f"{route.name}: the table fills no value for {sorted(unfilled)}"
+        assert not (set(route.int_params) and endpoint.model is None), (
+            f"{route.name}: the table names no object for the id {route.int_params}"
+        )
+    return endpoints[0]
 
 
 def url_for(route: Route, endpoint: Endpoint, pk: int | None = None, urlconf=None) -> str:
@@ -345,8 +403,8 @@ def call(client, route: Route, endpoint: Endpoint, pk=None, body=None, urlconf=N
     """The endpoint called by `client` (JSON body, or multipart when the endpoint says)."""
     url = url_for(route, endpoint, pk, urlconf)
     method = getattr(client, endpoint.method)
-    if endpoint.method == "get":
-        return method(url, **extra)
+    if endpoint.method == "get":  # a body given for a read is its query (replacing `query`)
+        return method(url, body, **extra) if body is not None else method(url, **extra)
     if body is None and endpoint.body is not None:
         body = endpoint.body(pk)
     if endpoint.multipart:
