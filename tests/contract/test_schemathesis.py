@@ -15,6 +15,10 @@ import requests
 
 # per operation and caller; CONTRACT_EXAMPLES raises it for a longer run on a developer's machine
 EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "12"))
+ALL_PHASES = "examples,coverage,fuzzing"
+# schemathesis 4.32's coverage phase crashes on the network admins' writes (inside hypothesis,
+# "AST constructor recursion depth mismatch" while describing a filter): fuzzed without it
+PHASES = {"network-admin": "examples,fuzzing"}
 CHECKS = ",".join(
     [
         "not_a_server_error",
@@ -37,7 +41,12 @@ def schema_of(origin: str, host: str, folder: Path, name: str) -> Path:
     return path
 
 
-def fuzz(folder: Path, origin: str, host: str, name: str, headers: dict[str, str]) -> None:
+def fuzz(
+    work: Path, origin: str, host: str, name: str, headers: dict[str, str], phases: str
+) -> None:
+    # a folder of its own: the stack reads the server logs of `work` for errors
+    folder = work / "schemathesis"
+    folder.mkdir(exist_ok=True)
     schema = schema_of(origin, host, folder, name)
     command = [
         str(Path(sys.executable).parent / "st"),
@@ -45,7 +54,7 @@ def fuzz(folder: Path, origin: str, host: str, name: str, headers: dict[str, str
         *("--header", f"Host: {host}"),
         *(arg for key, value in headers.items() for arg in ("--header", f"{key}: {value}")),
         *("--checks", CHECKS, "--max-examples", str(EXAMPLES)),
-        *("--phases", "examples,coverage,fuzzing", "--seed", "2026", "--workers", "2"),
+        *("--phases", phases, "--seed", "2026", "--workers", "2"),
         *("--generation-database", "none", "--no-color", "--request-timeout", "60"),
         *("--report", "junit", "--report-dir", str(folder / f"report-{name}")),
     ]
@@ -71,7 +80,7 @@ def test_no_5xx_and_every_answer_as_the_schema_says(caller, callers, stack):
         "network-admin": (callers.public_host, callers.admin_headers()),
         "student-session": (callers.lille_host, callers.student_headers()),
     }[caller]
-    fuzz(stack.work, callers.origin, host, caller, headers)
+    fuzz(stack.work, callers.origin, host, caller, headers, PHASES.get(caller, ALL_PHASES))
 
 
 def test_the_platform_logged_no_error(stack, callers):
