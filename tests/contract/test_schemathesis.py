@@ -16,9 +16,10 @@ import requests
 # per operation and caller; CONTRACT_EXAMPLES raises it for a longer run on a developer's machine
 EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "12"))
 ALL_PHASES = "examples,coverage,fuzzing"
-# schemathesis 4.32's coverage phase crashes on the network admins' writes (inside hypothesis,
-# "AST constructor recursion depth mismatch" while describing a filter): fuzzed without it
-PHASES = {"network-admin": "examples,fuzzing"}
+# schemathesis 4.32's coverage phase crashes on the root domain's schema since the network
+# admins' writes are in it (inside hypothesis, "AST constructor recursion depth mismatch"
+# while describing a filter, on Python 3.11): the root domain is fuzzed without that phase
+PHASES = {"public": "examples,fuzzing", "network-admin": "examples,fuzzing"}
 CHECKS = ",".join(
     [
         "not_a_server_error",
