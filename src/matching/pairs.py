@@ -37,6 +37,21 @@ class PairNotPossible(Exception):
         self.reason = reason
 
 
+def lock_pairable(incoming: Profile, buddy: Profile) -> tuple[Profile, Profile]:
+    """Both students locked (in the caller's transaction) and checked to be pairable now.
+
+    The lock is what keeps two confirmations, or a pair and an offer, from overbooking the
+    same buddy; PairNotPossible says why not."""
+    locked = {
+        p.pk: p for p in Profile.objects.select_for_update().filter(pk__in=[incoming.pk, buddy.pk])
+    }
+    if incoming.pk not in locked or buddy.pk not in locked:
+        raise PairNotPossible("gone")
+    incoming, buddy = locked[incoming.pk], locked[buddy.pk]
+    check_can_pair(incoming, buddy)
+    return incoming, buddy
+
+
 def make_pair(
     user: User | None,
     incoming: Profile,
@@ -50,15 +65,7 @@ def make_pair(
 
     `origin` says how the pair came about; without it, from its proposal or by hand."""
     with transaction.atomic():
-        # Lock both students so that two confirmations cannot overbook the same buddy.
-        locked = {
-            p.pk: p
-            for p in Profile.objects.select_for_update().filter(pk__in=[incoming.pk, buddy.pk])
-        }
-        if incoming.pk not in locked or buddy.pk not in locked:
-            raise PairNotPossible("gone")
-        incoming, buddy = locked[incoming.pk], locked[buddy.pk]
-        check_can_pair(incoming, buddy)
+        incoming, buddy = lock_pairable(incoming, buddy)
         pair = Pair.objects.create(
             incoming=incoming,
             buddy=buddy,

@@ -24,7 +24,7 @@ from core.outbox.services import send_email
 from matching import actions
 from matching.models import ForbiddenPair, MatchingPolicy, Offer, Pair, PinnedPair, Proposal
 from matching.offers.emails import OFFER_EMAIL
-from matching.pairs import PairNotPossible, check_can_pair, make_pair
+from matching.pairs import PairNotPossible, lock_pairable, make_pair
 
 CLOSED_WORDS = {
     Offer.Status.ACCEPTED: _("This offer was already accepted."),
@@ -64,15 +64,7 @@ def make_offer(
     """Offer the incoming student to the buddy if they could be paired now (the same checks
     as a pair, pending offers counted); the buddy's email follows the commit, once."""
     with transaction.atomic():
-        # the same locks as make_pair: two confirmations cannot overbook the same buddy
-        locked = {
-            p.pk: p
-            for p in Profile.objects.select_for_update().filter(pk__in=[incoming.pk, buddy.pk])
-        }
-        if incoming.pk not in locked or buddy.pk not in locked:
-            raise PairNotPossible("gone")
-        incoming, buddy = locked[incoming.pk], locked[buddy.pk]
-        check_can_pair(incoming, buddy)
+        incoming, buddy = lock_pairable(incoming, buddy)
         days = MatchingPolicy.load().offer_days
         offer = Offer.objects.create(
             incoming=incoming,
