@@ -12,7 +12,6 @@ last page (tests/matching/test_requests.py asserts they do not grow with the dat
 
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,15 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_match_run import build_section, new_bench_section
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
+from page_timing import measure
 
 from core.accounts.models import User
 from core.models import Profile
 from matching.choosing.selectors import requests_for
 from matching.models import MatchingPolicy, RequestField
 
-REQUESTS = 50
 GOAL_MS = 300
 
 
@@ -52,20 +50,6 @@ def build() -> Profile:
         .order_by("pk")
         .first()
     )
-
-
-def measure(client: Client, path: str) -> tuple[float, float, int, int]:
-    client.get(path)  # the caches a first request fills
-    times = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    p95 = statistics.quantiles(times, n=20)[-1]
-    return statistics.median(times), p95, len(response.content), len(queries)
 
 
 def main() -> None:

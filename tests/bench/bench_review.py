@@ -13,7 +13,6 @@ confirmation, tells the waiting and starts the task through the outbox) under 1 
 
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -28,9 +27,9 @@ from django.db import connection
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from page_timing import measure
 
 from core.accounts.models import User
 from core.events.models import Event, EventRegistration
@@ -40,7 +39,6 @@ from matching import services
 from matching.followup.models import CheckIn
 from matching.models import Confirmation, MatchRun, Pair, Proposal
 
-REQUESTS = 50
 GOAL_MS, GOAL_KB = 300, 200
 CONFIRMED = 2_500
 
@@ -83,20 +81,6 @@ def build() -> tuple[MatchRun, MatchRun, Event, User]:
         cursor.execute("ANALYZE")
     coordinator = User.objects.get(is_coordinator=True)
     return MatchRun.objects.get(pk=first.pk), MatchRun.objects.get(pk=second.pk), event, coordinator
-
-
-def measure(client: Client, path: str) -> tuple[float, float, int, int]:
-    client.get(path)  # the caches a first request fills
-    times = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    p95 = statistics.quantiles(times, n=20)[-1]
-    return statistics.median(times), p95, len(response.content), len(queries)
 
 
 def main() -> None:
