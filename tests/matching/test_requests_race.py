@@ -26,6 +26,19 @@ def committed_policy(committed_lille, in_section, django_db_blocker):
         connection.set_schema_to_public()
 
 
+def taking(section, in_section, user, incoming_id: int):
+    """A call that takes the request in its own thread: the pair, or why not."""
+
+    def call():
+        with in_section(section):
+            try:
+                return take_request(user, incoming_id)
+            except CannotTake as refused:
+                return refused.reason
+
+    return call
+
+
 def test_two_buddies_taking_one_request_at_once_make_one_pair(
     committed_lille, committed_policy, in_section
 ):
@@ -34,19 +47,11 @@ def test_two_buddies_taking_one_request_at_once_make_one_pair(
         student = incoming_student(user__email="contested@example.org")
         buddies = [buddy(user__email=f"taker{k}@example.org") for k in range(2)]
 
-    def take(taker):
-        def call():
-            with in_section(committed_lille):
-                try:
-                    return take_request(taker.user, student.pk).buddy_id
-                except CannotTake as refused:
-                    return refused.reason
-
-        return call
-
-    results = at_once([take(taker) for taker in buddies])
+    results = at_once(
+        [taking(committed_lille, in_section, taker.user, student.pk) for taker in buddies]
+    )
     assert results.count(CannotTake.TAKEN) == 1
-    winner = next(result for result in results if result != CannotTake.TAKEN)
+    winner = next(result for result in results if result != CannotTake.TAKEN).buddy_id
     with in_section(committed_lille):
         assert list(Pair.objects.filter(incoming=student).values_list("buddy", flat=True)) == [
             winner
@@ -61,17 +66,9 @@ def test_one_buddy_taking_two_requests_at_once_stays_within_the_limit(
         students = [incoming_student(user__email=f"wanted{k}@example.org") for k in range(2)]
         me = buddy(capacity=3, user__email="eager@example.org")
 
-    def take(student):
-        def call():
-            with in_section(committed_lille):
-                try:
-                    return take_request(me.user, student.pk).pk
-                except CannotTake as refused:
-                    return refused.reason
-
-        return call
-
-    results = at_once([take(student) for student in students])
+    results = at_once(
+        [taking(committed_lille, in_section, me.user, student.pk) for student in students]
+    )
     assert results.count(CannotTake.LIMIT) == 1
     with in_section(committed_lille):
         assert Pair.objects.filter(buddy=me).count() == 1
