@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -29,9 +28,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None  # a 500: Django's handler, Sentry and the logs take it
     response.data = error_body(exc, response.data)
-    # in JSON whatever the client asked for (a CSV export's refusal too): as the schema says
-    request = context["request"]
-    request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     return response
 
 
