@@ -1,8 +1,14 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiToken
 from api.tokens import EXPIRY_DAYS
+
+
+def expiry_choices() -> list[tuple[int, str]]:
+    """Called when the form renders, so that the days are in the page's language."""
+    return [(days, gettext("%(days)d days") % {"days": days}) for days in EXPIRY_DAYS]
 
 
 class NewTokenForm(forms.Form):
@@ -16,5 +22,5 @@ class NewTokenForm(forms.Form):
         label=_("Expires after"),
         coerce=int,
         initial=90,
-        choices=[(days, _("%(days)d days") % {"days": days}) for days in EXPIRY_DAYS],
+        choices=expiry_choices,
     )

@@ -64,3 +64,14 @@ def test_a_bad_request_for_a_token_is_a_form_error(coordinator, lille, in_sectio
     assert list(response.context["form"].errors) == [field]
     with in_section(lille):
         assert not ApiToken.objects.exists()
+
+
+def test_the_page_is_in_french_down_to_the_expiry_choices(lille, coordinator_user):
+    from clients import section_client
+
+    english = section_client(lille, coordinator_user, "en").get("/coordinator/api-tokens/")
+    assert ">90 days<" in english.content.decode()  # first, so nothing was named in French
+    page = section_client(lille, coordinator_user, "fr").get("/coordinator/api-tokens/")
+    text = page.content.decode()
+    assert "Nouveau jeton" in text
+    assert ">90 jours<" in text and " days<" not in text
